@@ -1,0 +1,53 @@
+"""The ``pcmd`` command line.
+
+Every :class:`~pcmd_workflow.errors.PcmdError` becomes one clear line on stderr and exit
+code 2; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+# Command modules register themselves on import.
+from pcmd_workflow.cli import (  # noqa: F401  (imported for their side effect)
+    calendar_cmd,
+    compile_cmd,
+    flow_cmd,
+    intake_cmd,
+    notify_cmd,
+    ops_cmd,
+    plan_cmd,
+    store_cmd,
+    web_cmd,
+)
+from pcmd_workflow.cli.app import app
+from pcmd_workflow.errors import PcmdError, PlanValidationError
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pcmd`` console script; returns the exit code (the script exits with it)."""
+    try:
+        result = app(args=argv, prog_name="pcmd", standalone_mode=False)
+    except PlanValidationError as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 2
+    except PcmdError as exc:
+        print(f"pcmd: error: {exc}", file=sys.stderr)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Abort:
+        print("pcmd: aborted", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    code = result if isinstance(result, int) else 0
+    return code
