@@ -29,7 +29,7 @@ __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``pcmd`` console script; returns the exit code (the script exits with it)."""
+    """Entry point of the ``pcmd`` script; returns the exit code the script exits with."""
     try:
         result = app(args=argv, prog_name="pcmd", standalone_mode=False)
     except PlanValidationError as exc:

@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers over pcmd_workflow.services."""

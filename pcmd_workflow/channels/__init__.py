@@ -1,0 +1,3 @@
+"""channels package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""domain package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""intake package."""
+
+__all__: list[str] = []
