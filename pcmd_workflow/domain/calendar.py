@@ -80,13 +80,16 @@ def check_year(year: int, *, what: str = "year") -> None:
         )
 
 
-def _labour_code(year: int) -> str:
-    """The article that lists public holidays in the year's Labour Code."""
+def _labour_code(year: int) -> tuple[str, str]:
+    """The articles on public holidays and on compensatory days of the year's Labour Code."""
     if year >= 2021:
-        return "Bộ luật Lao động 2019 (45/2019/QH14), Điều 112"
+        code = "Bộ luật Lao động 2019 (45/2019/QH14)"
+        return f"{code}, Điều 112", f"{code}, Điều 111 khoản 3"
     if year >= 2013:
-        return "Bộ luật Lao động 2012 (10/2012/QH13), Điều 115"
-    return "Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73"
+        code = "Bộ luật Lao động 2012 (10/2012/QH13)"
+        return f"{code}, Điều 115", f"{code}, Điều 115 khoản 3"
+    code = "Bộ luật Lao động 1994 (sửa đổi 2002, 2006, 2007), Điều 73"
+    return code, code
 
 
 _TET_LABELS = frozenset(
@@ -115,13 +118,20 @@ _ESTIMATED_RE = re.compile(r" \((?:nghỉ bù, )?dự kiến\)$")
 _KIND_RANK = {"holiday": 0, "compensatory": 1, "swap_off": 2}
 
 
-def _from_package_label(day: date, label: str, *, source: str) -> DayInfo:
+def _base_label(label: str) -> str:
+    """A package label without its "(dự kiến)" / "(nghỉ bù)" suffixes."""
+    return _ESTIMATED_RE.sub("", label).removesuffix(" (nghỉ bù)")
+
+
+def _from_package_label(day: date, label: str, *, year: int) -> DayInfo:
     """Our name, kind and source for one label of the ``holidays`` package."""
     label = _ESTIMATED_RE.sub("", label)
     kind = "holiday"
+    source, compensatory_source = _labour_code(year)
     if label.endswith(" (nghỉ bù)"):
         kind = "compensatory"
         label = label.removesuffix(" (nghỉ bù)")
+        source = compensatory_source
     if label in _TET_LABELS:
         label = "Tết Nguyên đán"
     swap = _SWAP_RE.match(label)
@@ -134,10 +144,10 @@ def _from_package_label(day: date, label: str, *, source: str) -> DayInfo:
             reason_vi=f"Nghỉ hoán đổi, làm bù {weekday_vi(worked)} {format_short(worked)}",
             reason_en=f"Swapped day off, worked on {WEEKDAYS_EN[worked.weekday()]} "
             f"{worked.isoformat()}",
-            source=f"{source}; hoán đổi theo thư viện holidays {holidays.__version__}",
+            source=f"hoán đổi theo thư viện holidays {holidays.__version__} (chưa rà soát)",
         )
     vi, en = _HOLIDAY_NAMES.get(label, (label, label))
-    if label == "Quốc khánh" and (day.month, day.day) != (9, 2):
+    if label == "Quốc khánh" and kind == "holiday" and (day.month, day.day) != (9, 2):
         vi, en = "Quốc khánh (ngày liền kề 2/9)", "National Day (adjacent day)"
     if kind == "compensatory":
         vi, en = f"Nghỉ bù {vi}", f"Compensatory day off for {en}"
@@ -163,7 +173,44 @@ class _YearOverrides:
     days: dict[date, DayInfo]
 
 
-def _load_overrides(path: Path) -> dict[int, _YearOverrides]:
+@dataclass(frozen=True, kw_only=True)
+class _BaseHolidayRule:
+    """Whether a holiday the package knows is in force, and from which year."""
+
+    label: str
+    in_force_from: int | None  # None: not in force in any year
+    source: str
+
+    def applies(self, year: int) -> bool:
+        return self.in_force_from is not None and year >= self.in_force_from
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Overrides:
+    base_rules: dict[str, _BaseHolidayRule]
+    years: dict[int, _YearOverrides]
+
+
+def _load_base_rules(raw: Any, *, path: Path) -> dict[str, _BaseHolidayRule]:
+    if raw is not None and not isinstance(raw, list):
+        raise CalendarError(f"{path}: base_holidays: expected a list")
+    rules: dict[str, _BaseHolidayRule] = {}
+    for index, entry in enumerate(raw or []):
+        where = f"{path}: base_holidays[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str):
+            raise CalendarError(f"{where}: expected label, in_force_from and source")
+        start = entry.get("in_force_from")
+        if start is not None and (isinstance(start, bool) or not isinstance(start, int)):
+            raise CalendarError(f"{where}: in_force_from: expected a year or null")
+        if not isinstance(entry.get("source"), str) or not entry["source"].strip():
+            raise CalendarError(f"{where}: source: expected a non-empty text")
+        rules[entry["label"]] = _BaseHolidayRule(
+            label=entry["label"], in_force_from=start, source=entry["source"]
+        )
+    return rules
+
+
+def _load_overrides(path: Path) -> _Overrides:
     """Read and check the override file; every problem names the file and the entry."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -188,7 +235,9 @@ def _load_overrides(path: Path) -> dict[int, _YearOverrides]:
                 raise CalendarError(f"{where}.days[{index}]: {info.date} is listed twice")
             days[info.date] = info
         result[year] = _YearOverrides(reviewed=body["reviewed"], days=days)
-    return result
+    return _Overrides(
+        base_rules=_load_base_rules(raw.get("base_holidays"), path=path), years=result
+    )
 
 
 def _override_entry(entry: Any, *, where: str, year: int) -> DayInfo:
@@ -252,15 +301,18 @@ class WorkingCalendar:
         return built
 
     def _build_year(self, year: int) -> _Year:
-        source = _labour_code(year)
         package = holidays.country_holidays("VN", years=[year, year + 1], language="vi")
         special: dict[date, DayInfo] = {}
         for day in sorted(package):
             if day.year != year:
                 continue
             infos = [
-                _from_package_label(day, label, source=source) for label in package.get_list(day)
+                _from_package_label(day, label, year=year)
+                for label in package.get_list(day)
+                if self._in_force(_base_label(label), year)
             ]
+            if not infos:
+                continue
             merged = _merge(infos)
             if day.weekday() >= 5:
                 merged = replace(
@@ -278,9 +330,9 @@ class WorkingCalendar:
                     kind="make_up_working",
                     reason_vi=f"Làm bù ({weekday_vi(day)})",
                     reason_en=f"Make-up working {WEEKDAYS_EN[day.weekday()]}",
-                    source=f"thư viện holidays {holidays.__version__}",
+                    source=f"làm bù theo thư viện holidays {holidays.__version__} (chưa rà soát)",
                 )
-        overrides = self._overrides.get(year)
+        overrides = self._overrides.years.get(year)
         if overrides is not None:
             special.update(overrides.days)
         first = date(year, 1, 1)
@@ -327,8 +379,13 @@ class WorkingCalendar:
     def is_verified(self, year: int) -> bool:
         """True when the override file has a reviewed entry for ``year``."""
         check_year(year)
-        overrides = self._overrides.get(year)
+        overrides = self._overrides.years.get(year)
         return overrides is not None and overrides.reviewed
+
+    def _in_force(self, label: str, year: int) -> bool:
+        """A package holiday counts unless ``base_holidays`` says it is not in force."""
+        rule = self._overrides.base_rules.get(label)
+        return rule is None or rule.applies(year)
 
     def non_working_weekdays(self, year: int) -> list[DayInfo]:
         """Every Monday–Friday that is a day off, plus the make-up working Saturdays/Sundays."""
