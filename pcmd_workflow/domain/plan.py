@@ -221,10 +221,14 @@ class Obligation(_Strict):
     cadence: Cadence
     #: due rule text in the grammar of ``pcmd due`` (None: the national default for the cadence)
     due: str | None = None
+    #: ``default`` when ``due`` is a decision applied to the plan (DOMAIN Q2, Q17), not its word
+    due_source: Literal["plan", "default"] = "plan"
     inclusive: bool = False
     policy: Literal["next_working_day", "previous_working_day", "none"] | None = None
     #: explicit period labels (summaries: ["2016-2020"]); recurring cadences derive them
     periods: list[str] | None = None
+    #: semiannual only: which halves are due (None: ["H1"]; the annual report covers the year)
+    halves: list[Literal["H1", "H2"]] | None = None
     #: data cut-off override ("số liệu tính đến hết ngày 30/6/2020")
     cutoff_start: date | None = None
     cutoff_end: date | None = None
@@ -287,7 +291,7 @@ class Target(_Strict):
 class RowKind(StrEnum):
     heading = "heading"  # no value
     group = "group"  # no value; its sub-rows are separate measures
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # shadows str.count on purpose
     amount = "amount"  # money, e.g. «Triệu đồng»
     percent = "percent"
     boolean = "boolean"  # «Có hoặc không»
@@ -538,9 +542,9 @@ def cross_reference_problems(plan: Plan) -> list[tuple[str, str]]:
     for i, f in enumerate(plan.forms):
         row_ids = [r.id for r in f.rows]
         dupes("row id", f"forms[{i}].rows", row_ids)
-        for j, r in enumerate(f.rows):
+        for j, row in enumerate(f.rows):
             for part in ("of_which", "numerator", "denominator"):
-                ref = getattr(r, part)
+                ref = getattr(row, part)
                 if ref is not None and ref not in row_ids:
                     problems.append(
                         (
