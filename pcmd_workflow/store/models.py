@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Index, MetaData, UniqueConstraint
+from sqlalchemy import Index, MetaData, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pcmd_workflow.store.types import JSONType, UTCDateTime
@@ -32,7 +32,17 @@ __all__ = [
     "Submission",
     "Task",
     "UnitRecord",
+    "audit_table",
+    "excusals_table",
+    "extensions_table",
     "metadata",
+    "obligations_table",
+    "plan_versions_table",
+    "plans_table",
+    "returns_table",
+    "submissions_table",
+    "tasks_table",
+    "units_table",
 ]
 
 #: Named constraints, so that SQLite batch migrations can find them again.
@@ -258,3 +268,16 @@ class AuditEntry(SQLModel, table=True):
     task_id: int | None = Field(default=None, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+
+
+# Core tables, for set-based queries and bulk writes (typed for mypy).
+plans_table: Table = PlanRecord.__table__  # type: ignore[attr-defined]
+plan_versions_table: Table = PlanVersion.__table__  # type: ignore[attr-defined]
+units_table: Table = UnitRecord.__table__  # type: ignore[attr-defined]
+obligations_table: Table = ObligationRecord.__table__  # type: ignore[attr-defined]
+tasks_table: Table = Task.__table__  # type: ignore[attr-defined]
+submissions_table: Table = Submission.__table__  # type: ignore[attr-defined]
+extensions_table: Table = Extension.__table__  # type: ignore[attr-defined]
+excusals_table: Table = Excusal.__table__  # type: ignore[attr-defined]
+returns_table: Table = ReturnRecord.__table__  # type: ignore[attr-defined]
+audit_table: Table = AuditEntry.__table__  # type: ignore[attr-defined]
