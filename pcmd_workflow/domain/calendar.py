@@ -141,7 +141,7 @@ def _from_package_label(day: date, label: str, *, year: int) -> DayInfo:
             date=day,
             working=False,
             kind="swap_off",
-            reason_vi=f"Nghỉ hoán đổi, làm bù {weekday_vi(worked)} {format_short(worked)}",
+            reason_vi=f"Ngày nghỉ hoán đổi (làm bù {weekday_vi(worked)} {format_short(worked)})",
             reason_en=f"Swapped day off, worked on {WEEKDAYS_EN[worked.weekday()]} "
             f"{worked.isoformat()}",
             source=f"hoán đổi theo thư viện holidays {holidays.__version__} (chưa rà soát)",
@@ -272,6 +272,7 @@ class _Year:
     """Everything about one year, computed once: O(1) answers afterwards."""
 
     special: dict[date, DayInfo]  # every date that is not an ordinary weekday/weekend
+    first_ordinal: int  # date(year, 1, 1).toordinal()
     working: bytes  # working[i] == 1 when day i (0 = 1 January) is a working day
     cumulative: tuple[int, ...]  # cumulative[i] = working days among days 0..i-1
     verified: bool
@@ -318,8 +319,8 @@ class WorkingCalendar:
                 merged = replace(
                     merged,
                     kind="weekend",
-                    reason_vi=f"{weekday_vi(day)} ({merged.reason_vi})",
-                    reason_en=f"{WEEKDAYS_EN[day.weekday()]} ({merged.reason_en})",
+                    reason_vi=f"{weekday_vi(day)} trùng {merged.reason_vi}",
+                    reason_en=f"{WEEKDAYS_EN[day.weekday()]}, also {merged.reason_en}",
                 )
             special[day] = merged
         for day in sorted(getattr(package, "weekend_workdays", ())):
@@ -346,6 +347,7 @@ class WorkingCalendar:
             cumulative[i + 1] = cumulative[i] + flags[i]
         return _Year(
             special=special,
+            first_ordinal=first.toordinal(),
             working=bytes(flags),
             cumulative=tuple(cumulative),
             verified=overrides is not None and overrides.reviewed,
@@ -374,7 +376,7 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         table = self._years.get(day.year) or self._year(day.year)
-        return table.working[day.timetuple().tm_yday - 1] == 1
+        return table.working[day.toordinal() - table.first_ordinal] == 1
 
     def is_verified(self, year: int) -> bool:
         """True when the override file has a reviewed entry for ``year``."""
@@ -434,7 +436,8 @@ class WorkingCalendar:
 
     def _rank(self, day: date) -> int:
         """Working days from 1 January of ``day``'s year up to and including ``day``."""
-        return self._year(day.year).cumulative[day.timetuple().tm_yday]
+        table = self._year(day.year)
+        return table.cumulative[day.toordinal() - table.first_ordinal + 1]
 
 
 @lru_cache(maxsize=1)

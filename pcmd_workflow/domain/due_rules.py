@@ -23,16 +23,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from pcmd_workflow.clock import to_utc
 from pcmd_workflow.domain.calendar import (
     DayInfo,
     WorkingCalendar,
     check_year,
     default_calendar,
 )
+from pcmd_workflow.domain.defaults import national_defaults
 from pcmd_workflow.domain.periods import Period
 from pcmd_workflow.domain.vn_dates import day_is, format_short
 from pcmd_workflow.errors import CalendarError
@@ -43,7 +45,9 @@ __all__ = [
     "Deadline",
     "DueRule",
     "compute_deadline",
+    "derived_compile_due",
     "describe_skipped",
+    "flash_due_at",
     "parse_due_rule",
 ]
 
@@ -291,3 +295,21 @@ def compute_deadline(
         source=source,
         verified=all(cal.is_verified(y) for y in years),
     )
+
+
+def derived_compile_due(latest_input_due: date, *, calendar: WorkingCalendar | None = None) -> date:
+    """The standing body's compile-and-forward deadline: latest input + N working days.
+
+    N comes from ``calendars/national/defaults.yaml`` (5, design decision Q6); the result is
+    shown with ``source: default``.
+    """
+    cal = calendar or default_calendar()
+    return cal.add_working_days(latest_input_due, national_defaults().compile_after_working_days)
+
+
+def flash_due_at(requested_at: datetime) -> datetime:
+    """A flash report's due instant: the request + 24 hours (defaults.yaml, decision Q9).
+
+    A naive ``requested_at`` means Asia/Ho_Chi_Minh; the result is an aware UTC instant.
+    """
+    return to_utc(requested_at) + timedelta(hours=national_defaults().flash_due_hours)

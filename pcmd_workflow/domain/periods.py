@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from pcmd_workflow.domain.calendar import FIRST_YEAR, LAST_YEAR, check_year
 from pcmd_workflow.domain.defaults import national_defaults
@@ -148,6 +149,7 @@ def parse_period(
     return period
 
 
+@lru_cache(maxsize=8192)
 def _parse_label(text: str, *, requested_on: date | None, cadence: Cadence | None) -> Period:
     if m := _MONTHLY.match(text):
         year, month = _year_of(m[1], label=text), int(m[2])
