@@ -19,12 +19,10 @@ which is transient. Token values never reach logs, results or exceptions.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +32,10 @@ from pcmd_workflow.channels.base import (
     DeliveryResult,
     Outcome,
     Reason,
-    mask_recipient,
     mask_secrets,
-    next_local_time,
 )
 from pcmd_workflow.channels.tokens_store import TokenStore, ZaloTokens
-from pcmd_workflow.channels.zalo_errors import ZaloErrorClass, classify_zalo_error
+from pcmd_workflow.channels.zalo_answers import ZaloAnswer, classify_answer, parse_answer
 from pcmd_workflow.clock import LOCAL_TZ, Clock
 from pcmd_workflow.errors import ConfigError
 
@@ -61,9 +57,6 @@ REFRESH_PATH = "/v4/oa/access_token"
 #: OA consultation text limit (OA API v3: text ≤ 2,000 characters).
 CS_TEXT_MAX = 2000
 
-_NIGHT_END = time(6, 0)
-_MIDNIGHT = time(0, 0)
-_DETAIL_MAX = 600
 
 _log = logging.getLogger("pcmd.channels.zalo")
 
@@ -87,36 +80,6 @@ class ZaloConfig:
 class ZnsQuota:
     daily: int
     remaining: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Answer:
-    """What came back from one HTTP call (``status`` None when no answer came)."""
-
-    status: int | None = None
-    data: dict[str, Any] | None = None
-    text: str = ""
-    exc: httpx.HTTPError | None = None
-
-    @property
-    def code(self) -> int | None:
-        if self.data is None:
-            return None
-        try:
-            return int(self.data.get("error", 0))
-        except (TypeError, ValueError):
-            return None
-
-    @property
-    def is_token_error(self) -> bool:
-        if self.status in (401, 403):
-            return True
-        code = self.code
-        return (
-            self.status == 200
-            and code is not None
-            and (classify_zalo_error(code) is ZaloErrorClass.token)
-        )
 
 
 class ZaloClient:
@@ -201,7 +164,7 @@ class ZaloClient:
                 )
             except (KeyError, TypeError, ValueError):
                 pass
-        return self._classify(channel="zns", answer=answer, recipient="", jitter_key="quota")
+        return self._classify(answer, channel="zns", recipient="", jitter_key="quota")
 
     def refresh(self) -> ZaloTokens | DeliveryResult:
         """Rotate the token pair now (administrator action); the failure when it fails."""
@@ -231,15 +194,33 @@ class ZaloClient:
                     channel=channel,
                     reason=f"access token mới vẫn bị từ chối (mã {answer.code or answer.status})",
                     persist=True,
-                    code=answer.code,
+                    provider_code=answer.provider_code,
                 )
-        return self._classify(
-            channel=channel, answer=answer, recipient=recipient, jitter_key=jitter_key
+        return self._classify(answer, channel=channel, recipient=recipient, jitter_key=jitter_key)
+
+    def _classify(
+        self, answer: ZaloAnswer, *, channel: str, recipient: str, jitter_key: str
+    ) -> DeliveryResult:
+        result = classify_answer(
+            answer,
+            channel=channel,
+            now=self._clock.now(),
+            recipient=recipient,
+            jitter_key=jitter_key,
+            secrets=[self.config.secret_key],
         )
+        if result.outcome is Outcome.disabled:  # configuration: stop until fixed
+            return self._disable(
+                channel=channel,
+                reason=result.detail,
+                provider_code=result.provider_code,
+                kind=result.reason,
+            )
+        return result
 
     def _call(
         self, method: str, url: str, *, access_token: str, payload: dict[str, Any] | None
-    ) -> _Answer:
+    ) -> ZaloAnswer:
         headers = {"access_token": access_token}
         try:
             if payload is None:
@@ -247,28 +228,30 @@ class ZaloClient:
             else:
                 response = self._http.request(method, url, headers=headers, json=payload)
         except httpx.HTTPError as exc:
-            return _Answer(exc=exc)
-        return _parse_answer(response)
+            return ZaloAnswer(exc=exc)
+        return parse_answer(response)
 
     # -- tokens ------------------------------------------------------------------
 
     def _usable_tokens(self, *, channel: str) -> ZaloTokens | DeliveryResult:
         if self._disabled:
-            return self._disabled_result(channel=channel, code=None)
+            return self._disabled_result(channel=channel, provider_code=None)
         try:
             tokens = self._store.load()
         except ConfigError as exc:
-            return self._disable(channel=channel, reason=str(exc), persist=False, code=None)
+            return self._disable(
+                channel=channel, reason=str(exc), persist=False, provider_code=None
+            )
         if tokens is None:
             return self._disable(
                 channel=channel,
                 reason=f"chưa có tệp token {self._store.path.name}: cần quản trị viên cấp quyền",
                 persist=False,
-                code=None,
+                provider_code=None,
             )
         if tokens.disabled_reason:
             self._disabled = tokens.disabled_reason
-            return self._disabled_result(channel=channel, code=None)
+            return self._disabled_result(channel=channel, provider_code=None)
         if self._is_stale(tokens):
             return self._refresh(channel=channel, failed_access=None, force=False)
         return tokens
@@ -286,17 +269,19 @@ class ZaloClient:
             try:
                 current = self._store.load()
             except ConfigError as exc:
-                return self._disable(channel=channel, reason=str(exc), persist=False, code=None)
+                return self._disable(
+                    channel=channel, reason=str(exc), persist=False, provider_code=None
+                )
             if current is None:
                 return self._disable(
                     channel=channel,
                     reason="tệp token đã mất: cần quản trị viên cấp quyền lại",
                     persist=False,
-                    code=None,
+                    provider_code=None,
                 )
             if current.disabled_reason:
                 self._disabled = current.disabled_reason
-                return self._disabled_result(channel=channel, code=None)
+                return self._disabled_result(channel=channel, provider_code=None)
             if failed_access is not None and current.access_token != failed_access:
                 return current  # another thread or process refreshed meanwhile
             if failed_access is None and not force and not self._is_stale(current):
@@ -327,10 +312,10 @@ class ZaloClient:
             return self._disable(
                 channel=channel,
                 reason=f"làm mới token không nhận được trả lời ({type(exc).__name__})",
-                code=None,
+                provider_code=None,
                 held=current,
             )
-        answer = _parse_answer(response)
+        answer = parse_answer(response)
         data = answer.data or {}
         access = data.get("access_token")
         refresh = data.get("refresh_token")
@@ -344,7 +329,7 @@ class ZaloClient:
             return self._disable(
                 channel=channel,
                 reason=f"làm mới token thất bại ({shown} {name})".strip(),
-                code=answer.code,
+                provider_code=answer.provider_code,
                 held=current,
             )
         now = self._clock.now()
@@ -366,7 +351,7 @@ class ZaloClient:
         *,
         channel: str,
         reason: str,
-        code: int | None,
+        provider_code: str | None,
         kind: Reason = Reason.token,
         persist: bool = False,
         held: ZaloTokens | None = None,
@@ -383,159 +368,15 @@ class ZaloClient:
                 if current is not None:
                     self._store.save(current.disable(reason))
         _log.error("Zalo: kênh bị tắt — %s; cần quản trị viên xử lý", reason)
-        return self._disabled_result(channel=channel, code=code)
+        return self._disabled_result(channel=channel, provider_code=provider_code)
 
-    def _disabled_result(self, *, channel: str, code: int | None) -> DeliveryResult:
+    def _disabled_result(self, *, channel: str, provider_code: str | None) -> DeliveryResult:
         return DeliveryResult(
             outcome=Outcome.disabled,
             channel=channel,
             reason=self._disabled_kind,
             detail=f"Kênh Zalo đang tắt: {self._disabled}",
-            provider_code=str(code) if code else None,
-        )
-
-    # -- classification ------------------------------------------------------------
-
-    def _classify(
-        self, *, channel: str, answer: _Answer, recipient: str, jitter_key: str
-    ) -> DeliveryResult:
-        now = self._clock.now()
-
-        def result(
-            outcome: Outcome,
-            reason: Reason,
-            detail: str,
-            *,
-            retry_after: datetime | None = None,
-            uncertain: bool = False,
-            message_id: str | None = None,
-        ) -> DeliveryResult:
-            masked = self._mask(detail, None)
-            if recipient:
-                masked = masked.replace(recipient, mask_recipient(recipient))
-            return DeliveryResult(
-                outcome=outcome,
-                channel=channel,
-                reason=reason,
-                detail=masked[:_DETAIL_MAX],
-                provider_message_id=message_id,
-                provider_code=_provider_code(answer),
-                retry_after=retry_after,
-                uncertain=uncertain,
-            )
-
-        if answer.exc is not None:
-            kind = type(answer.exc).__name__
-            if isinstance(answer.exc, httpx.ConnectError | httpx.ConnectTimeout):
-                return result(
-                    Outcome.transient, Reason.connect, f"Zalo: không kết nối được ({kind})"
-                )
-            if isinstance(answer.exc, httpx.TimeoutException):
-                return result(
-                    Outcome.transient,
-                    Reason.timeout,
-                    f"Zalo: quá thời gian chờ trả lời ({kind})",
-                    uncertain=True,
-                )
-            return result(
-                Outcome.transient,
-                Reason.dropped,
-                f"Zalo: kết nối bị ngắt trước khi có trả lời ({kind})",
-                uncertain=True,
-            )
-        status = answer.status or 0
-        if status >= 500:
-            return result(
-                Outcome.transient, Reason.server_error, f"Zalo: lỗi máy chủ HTTP {status}"
-            )
-        if status == 429:
-            return result(
-                Outcome.transient,
-                Reason.rate_limit,
-                "Zalo: HTTP 429, vượt giới hạn tần suất",
-                retry_after=_next_minute(now, jitter_key),
-            )
-        if status != 200:
-            return self._disable(
-                channel=channel,
-                reason=f"HTTP {status} từ Zalo: kiểm tra địa chỉ API trong cấu hình",
-                persist=False,
-                code=None,
-                kind=Reason.config,
-            )
-        code = answer.code
-        if answer.data is None or code is None:
-            return result(
-                Outcome.transient,
-                Reason.server_error,
-                f"Zalo: trả lời không đọc được: {answer.text[:200]}",
-                uncertain=True,
-            )
-        message = str(answer.data.get("message", ""))[:200]
-        if code == 0:
-            data = answer.data.get("data") or {}
-            msg_id = data.get("message_id") or data.get("msg_id")
-            label = "Zalo OA" if channel == "zalo" else "ZNS"
-            return result(
-                Outcome.ok,
-                Reason.sent,
-                f"Đã gửi qua {label}",
-                message_id=str(msg_id) if msg_id else None,
-            )
-        error_class = classify_zalo_error(code)
-        prefix = f"Zalo {code}"
-        if error_class is ZaloErrorClass.rate_limit:
-            at = _next_minute(now, jitter_key)
-            return result(
-                Outcome.transient,
-                Reason.rate_limit,
-                f"{prefix}: vượt giới hạn tần suất; thử lại lúc {_hhmm(at)} ({message})",
-                retry_after=at,
-            )
-        if error_class is ZaloErrorClass.quota:
-            at = next_local_time(now, _MIDNIGHT)
-            return result(
-                Outcome.reschedule,
-                Reason.quota,
-                f"{prefix}: hết hạn mức gửi trong ngày; gửi lại sau 00:00 ({message})",
-                retry_after=at,
-            )
-        if error_class is ZaloErrorClass.night:
-            at = next_local_time(now, _NIGHT_END)
-            return result(
-                Outcome.reschedule,
-                Reason.night,
-                f"{prefix}: không được gửi ban đêm; gửi lại lúc 06:00 ({message})",
-                retry_after=at,
-            )
-        if error_class is ZaloErrorClass.recipient:
-            return result(
-                Outcome.unreachable,
-                Reason.recipient,
-                f"{prefix}: người nhận không nhận được tin qua kênh này ({message})",
-            )
-        if error_class is ZaloErrorClass.payload:
-            return result(
-                Outcome.permanent,
-                Reason.payload,
-                f"{prefix}: nội dung hoặc mẫu tin không hợp lệ ({message})",
-            )
-        if error_class is ZaloErrorClass.config:
-            return self._disable(
-                channel=channel,
-                reason=f"{prefix}: lỗi cấu hình ứng dụng hoặc OA ({message})",
-                persist=False,
-                code=code,
-                kind=Reason.config,
-            )
-        if error_class is ZaloErrorClass.transient:
-            return result(
-                Outcome.transient, Reason.server_error, f"{prefix}: lỗi tạm thời ({message})"
-            )
-        return result(
-            Outcome.permanent,
-            Reason.unknown,
-            f"{prefix}: lỗi không xác định; trả lời: {answer.text[:400]}",
+            provider_code=provider_code,
         )
 
     def _mask(self, text: str, tokens: ZaloTokens | None) -> str:
@@ -543,36 +384,3 @@ class ZaloClient:
         if tokens is not None:
             secrets += [tokens.access_token, tokens.refresh_token]
         return mask_secrets(text, secrets)
-
-
-def _parse_answer(response: httpx.Response) -> _Answer:
-    text = response.text
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    return _Answer(
-        status=response.status_code,
-        data=data if isinstance(data, dict) else None,
-        text=text[:1000],
-    )
-
-
-def _provider_code(answer: _Answer) -> str | None:
-    if answer.exc is not None:
-        return type(answer.exc).__name__
-    if answer.status is not None and answer.status != 200:
-        return f"http-{answer.status}"
-    code = answer.code
-    return str(code) if code else None
-
-
-def _next_minute(now: datetime, key: str) -> datetime:
-    """The start of the next minute plus 0–14 s of jitter, stable for one key."""
-    jitter = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:2], "big") % 15
-    start = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return start + timedelta(seconds=jitter)
-
-
-def _hhmm(instant: datetime) -> str:
-    return str(instant.astimezone(LOCAL_TZ).strftime("%H:%M:%S"))

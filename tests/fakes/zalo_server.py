@@ -85,7 +85,7 @@ class Received:
 
 @dataclass
 class _Fault:
-    name: str
+    name: str | int
     remaining: int
     routes: tuple[str, ...]
 
@@ -143,9 +143,12 @@ class FakeZaloServer:
         with self._lock:
             self._valid_access.clear()
 
-    def fail_next(self, fault: str, *, times: int = 1, route: str | None = None) -> None:
-        """The next ``times`` calls to ``route`` (default: both message routes) get ``fault``."""
-        if fault not in FAULTS:
+    def fail_next(self, fault: str | int, *, times: int = 1, route: str | None = None) -> None:
+        """The next ``times`` calls to ``route`` (default: both message routes) get ``fault``.
+
+        ``fault`` is a name of :data:`FAULTS` or any Zalo error code (answered with HTTP 200).
+        """
+        if isinstance(fault, str) and fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; one of {sorted(FAULTS)}")
         routes = (route,) if route else MESSAGE_ROUTES
         with self._lock:
@@ -165,7 +168,7 @@ class FakeZaloServer:
         self._refresh_current = refresh
         return access, refresh
 
-    def _take_fault(self, path: str) -> str | None:
+    def _take_fault(self, path: str) -> str | int | None:
         with self._lock:
             for fault in self._faults:
                 if path in fault.routes and fault.remaining > 0:
@@ -290,9 +293,8 @@ def _handler_for(fake: FakeZaloServer) -> type[BaseHTTPRequestHandler]:
             if fault == "server_error":
                 self._send(503, {"error": -1, "message": "Service Unavailable"})
                 return
-            if fault is not None and FAULTS[fault] is not None:
-                code = FAULTS[fault]
-                assert code is not None
+            code = fault if isinstance(fault, int) else FAULTS.get(fault or "")
+            if code is not None:
                 self._send(200, _error(code))
                 return
             if path in MESSAGE_ROUTES and self.command == "POST":
