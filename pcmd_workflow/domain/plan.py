@@ -471,7 +471,8 @@ def cross_reference_problems(plan: Plan) -> list[tuple[str, str]]:
         seen: set[str] = set()
         for i, v in enumerate(values):
             if v in seen:
-                problems.append((f"{path}[{i}]", f"duplicate {kind} '{v}'"))
+                key = "slug" if kind.endswith("slug") else "id"
+                problems.append((f"{path}[{i}].{key}", f"duplicate {kind} '{v}'"))
             seen.add(v)
 
     dupes("unit slug", "units", unit_slugs)

@@ -34,6 +34,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from pcmd_workflow.domain.calendar import WorkingCalendar
@@ -157,7 +158,7 @@ def check_plan_bytes(
     if not _has_content(text):
         return _refused(name, "file is empty; expected a plan (id, number, type, title, issuer, …)")
     try:
-        root = YAML(typ="rt", pure=True).load(text)
+        root = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(p for p in (exc.problem, exc.context) if p) or "invalid YAML"
@@ -166,7 +167,7 @@ def check_plan_bytes(
     except (YAMLError, ValueError, TypeError) as exc:  # e.g. a date such as 2021-13-01
         return _refused(name, f"YAML error: {_one_line(exc)}")
     if not isinstance(root, CommentedMap):
-        kind = "nothing" if root is None else type(root).__name__
+        kind = "nothing" if root is None else _show(root)
         return _refused(
             name, f"expected a mapping of plan fields (id: …, number: …), got {kind}", line=1
         )
@@ -175,6 +176,29 @@ def check_plan_bytes(
     except _TooBig:
         return _refused(name, "too many YAML nodes after expanding aliases — not parsed")
     return _check(root, plain, name=name, stem=stem, calendar=calendar)
+
+
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that keeps an impossible date (2021-13-01) as text.
+
+    The schema then reports it at its line ("expected a date YYYY-MM-DD") instead of the
+    parser failing without a position.
+    """
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _Constructor
+    return yaml
 
 
 def _has_content(text: str) -> bool:
@@ -337,6 +361,22 @@ def _error_message(error: Any) -> str:
     return f"{error['msg']}, got {_show(got)}"
 
 
+def _error_loc(error: Any) -> Loc:
+    """The error's ``loc``, down to the field a whole-model check names first.
+
+    A check such as "end 2021-12-31 is before start 2022-01-10" is raised on the model;
+    pointing at ``validity.end`` gives the line a coordinator has to edit.
+    """
+    loc: Loc = tuple(error["loc"])
+    if error["type"] != "value_error":
+        return loc
+    first = _error_message(error).split(" ", 1)[0]
+    model = _model_at(loc)
+    if model is not None and first in _field_names(model):
+        return (*loc, first)
+    return loc
+
+
 # ---- validation ------------------------------------------------------------------------------
 
 _SECTIONS: dict[str, type[BaseModel]] = {
@@ -413,7 +453,7 @@ def _check(
         )
     except ValidationError as exc:
         plan = None
-        problems.extend((tuple(e["loc"]), _error_message(e)) for e in exc.errors())
+        problems.extend((_error_loc(e), _error_message(e)) for e in exc.errors())
         salvage = _salvage(data)
 
     def remap(loc: Loc) -> Loc:
