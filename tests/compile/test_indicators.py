@@ -102,7 +102,7 @@ def test_issues(compiled: Rollup, province_answers: dict[str, Any]) -> None:
     assert got == province_answers["issues"]
     partition = compiled.issues[0].message
     assert partition == (
-        "UBND xã A2: tổng các dòng chi tiết của B.1.1.a «- Tổng số cơ sở kinh doanh dịch vụ "
+        "UBND xã A2: tổng các dòng chi tiết của B.1.1.a «Tổng số cơ sở kinh doanh dịch vụ "
         "dễ phát sinh tệ nạn mại dâm» là 7, khác 8"
     )
 
@@ -156,7 +156,7 @@ def test_targets(
     got = {r.target: [r.status, r.actual, r.goal] for r in results}
     assert got == province_answers["targets"]
     by_id = {r.target: r for r in results}
-    assert by_id["t-mo-hinh"].reason == "dòng B.2.5.a «- Số lượng mô hình» chưa có số liệu"
+    assert by_id["t-mo-hinh"].reason == "dòng B.2.5.a «Số lượng mô hình» chưa có số liệu"
     assert by_id["t-kiem-tra"].status_vi == "Đạt"
     assert by_id["t-kiem-tra"].actual_text == "68,89%"
     assert by_id["t-cam-ket"].status_vi == "Chưa đạt"
