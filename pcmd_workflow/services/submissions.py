@@ -474,7 +474,11 @@ def review(
     latest.review_reason = reason
     if accept:
         latest.review_state = ReviewState.accepted.value
-        after: dict[str, Any] = {"version": latest.version, "review_state": "accepted"}
+        after: dict[str, Any] = {
+            "version": latest.version,
+            "review_state": "accepted",
+            "reviewed_at": when,
+        }
         if reason:
             after["reason"] = reason
         action = "accept"
@@ -502,6 +506,7 @@ def review(
         after = {
             "version": latest.version,
             "review_state": "returned",
+            "reviewed_at": when,
             "reason": reason,
             "new_due": new_due,
         }
@@ -510,7 +515,7 @@ def review(
     session.flush()
     _audit(
         session,
-        at=when,
+        at=clock.now(),
         actor=by,
         task=task,
         entity="submission",
@@ -563,14 +568,14 @@ def extend(
     session.flush()
     _audit(
         session,
-        at=when,
+        at=clock.now(),
         actor=by,
         task=task,
         entity="task",
         entity_id=task.key,
         action="extend",
         before={"due_date": view.due_date},
-        after={"due_date": to, "reason": reason},
+        after={"due_date": to, "reason": reason, "granted_at": when},
     )
     return _current(session, task, at=max(when, clock.now()))
 
@@ -598,14 +603,14 @@ def excuse(
     session.flush()
     _audit(
         session,
-        at=when,
+        at=clock.now(),
         actor=by,
         task=task,
         entity="task",
         entity_id=task.key,
         action="excuse",
         before={"status": str(view.status)},
-        after={"status": "excused", "reason": reason},
+        after={"status": "excused", "reason": reason, "excused_at": when},
     )
     return _current(session, task, at=max(when, clock.now()))
 
