@@ -247,7 +247,7 @@ def _events(session: Session, *, now: datetime, conds: list[ColumnElement[bool]]
         returned_first = first_ret.get(task_id)
         if returned_first is None or granted_at < returned_first:
             ev.ext_due[task_id] = new_due  # first cycle: the latest extension wins
-        elif granted_at > ev.ret_at[task_id]:
+        elif granted_at >= ev.ret_at[task_id]:
             ev.ret_due[task_id] = new_due  # extends the corrected version's due date
 
     excs = _scoped(select(_X.c.task_id), _X, conds).where(_X.c.excused_at <= now)
