@@ -24,6 +24,7 @@ level disappears after 30/6/2025 (docs/decisions/0003-units-as-data.md).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -232,15 +233,30 @@ def obligation_deadlines(
 
 
 class _Expander:
-    """Group expansion and succession, cached per (slug, day, obligation)."""
+    """Group expansion and succession, cached per (entries, hierarchy epoch, obligation).
+
+    The units in force only change on the days a unit starts, ends or is succeeded; between
+    two such days every expansion is the same, so it is computed once per epoch.
+    """
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self._reporters: dict[tuple[tuple[str, ...], date, str], list[str]] = {}
-        self._parties: dict[tuple[str, date, str], str] = {}
+        changes: set[date] = set()
+        for unit in plan.units:
+            if unit.active_from is not None:
+                changes.add(unit.active_from)
+            if unit.active_until is not None and unit.active_until < date.max:
+                changes.add(unit.active_until + timedelta(days=1))
+            changes.update(step.from_ for step in unit.succeeded)
+        self._changes = sorted(changes)
+        self._reporters: dict[tuple[tuple[str, ...], int, str], list[str]] = {}
+        self._parties: dict[tuple[str, int, str], str] = {}
+
+    def _epoch(self, on: date) -> int:
+        return bisect_right(self._changes, on)
 
     def reporters(self, obligation: Obligation, on: date) -> list[str]:
-        key = (tuple(obligation.reporters), on, obligation.id)
+        key = (tuple(obligation.reporters), self._epoch(on), obligation.id)
         found = self._reporters.get(key)
         if found is None:
             seen: dict[str, None] = {}
@@ -252,7 +268,7 @@ class _Expander:
 
     def party(self, slug: str, on: date, obligation: str) -> str:
         """A recipient or via unit as it stands on ``on`` (its successors); groups as named."""
-        key = (slug, on, obligation)
+        key = (slug, self._epoch(on), obligation)
         found = self._parties.get(key)
         if found is None:
             found = slug

@@ -334,4 +334,6 @@ def test_75000_rows_are_fast() -> None:
     rows = plan_deadlines(p, start=date(2021, 1, 1), end=date(2025, 12, 31))
     elapsed = time.perf_counter() - started
     assert len(rows) == 1250 * 60
-    assert elapsed < 5.0, f"{len(rows)} rows took {elapsed:.2f} s"
+    # About 1 s on an idle laptop; the bound leaves room for coverage tracing and a busy CI
+    # machine while still catching work that grows with units × periods squared.
+    assert elapsed < 30.0, f"{len(rows)} rows took {elapsed:.2f} s"
