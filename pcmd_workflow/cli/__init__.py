@@ -6,9 +6,12 @@ code 2; no traceback reaches the user.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
+import typer
+from typer._click.exceptions import ClickException as TyperClickException
 
 # Command modules register themselves on import.
 from pcmd_workflow.cli import (  # noqa: F401  (imported for their side effect)
@@ -29,7 +32,11 @@ __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``pcmd`` script; returns the exit code the script exits with."""
+    """Entry point of the ``pcmd`` script; returns the exit code the script exits with.
+
+    Typer 0.29 ships its own copy of click, so both exception families are handled. An
+    unexpected exception is reported on one line (``PCMD_DEBUG=1`` shows the traceback).
+    """
     try:
         result = app(args=argv, prog_name="pcmd", standalone_mode=False)
     except PlanValidationError as exc:
@@ -39,15 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     except PcmdError as exc:
         print(f"pcmd: error: {exc}", file=sys.stderr)
         return 2
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
+        return int(exc.exit_code)
+    except (click.ClickException, TyperClickException) as exc:
         exc.show()
         return 2
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         print("pcmd: aborted", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-    code = result if isinstance(result, int) else 0
-    return code
+    except Exception as exc:
+        if os.environ.get("PCMD_DEBUG") == "1":
+            raise
+        print(f"pcmd: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return result if isinstance(result, int) else 0

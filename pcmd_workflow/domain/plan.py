@@ -418,7 +418,7 @@ class Plan(_Strict):
             return []
         unit = self.unit(slug)
         if unit is not None:
-            return [unit] if unit.active_on(on) else []
+            return [unit] if _in_force(unit, on) else []
         group = self.group(slug)
         if group is None:
             return []
@@ -426,7 +426,7 @@ class Plan(_Strict):
         for member in group.members:
             found.extend(self._expand_raw(member, on=on, stack=(*stack, slug)))
         if group.select is not None:
-            found.extend(u for u in self.units if u.active_on(on) and _matches(u, group.select))
+            found.extend(u for u in self.units if _in_force(u, on) and _matches(u, group.select))
         return found
 
     def _resolve_succession(
@@ -443,6 +443,14 @@ class Plan(_Strict):
                     self._resolve_succession(nxt, on=on, obligation=obligation, depth=depth + 1)
                 )
         return out
+
+
+def _in_force(unit: Unit, day: date) -> bool:
+    """Active on ``day``, or ended but handed over to successors (who then carry its duties)."""
+    if unit.active_on(day):
+        return True
+    started = unit.active_from is None or day >= unit.active_from
+    return started and unit.successors_on(day) is not None
 
 
 def _matches(unit: Unit, select: GroupSelect) -> bool:
