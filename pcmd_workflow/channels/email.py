@@ -38,7 +38,9 @@ from typing import Any
 
 from apprise import NotifyFormat
 from apprise.plugins.email import NotifyEmail
+from apprise.plugins.email import base as apprise_email_base
 
+from pcmd_workflow.channels import tls_contexts
 from pcmd_workflow.channels.base import (
     DeliveryResult,
     Outcome,
@@ -99,6 +101,8 @@ class _ThreadCapture(logging.Filter):
 
 
 _CAPTURE = _ThreadCapture()
+# Apprise would otherwise load the CA store for every message (see tls_contexts).
+tls_contexts.install(apprise_email_base)
 
 
 class EmailChannel:

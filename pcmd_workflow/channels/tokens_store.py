@@ -72,6 +72,8 @@ class TokenStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # (inode, mtime, size) → parsed pair: a send re-reads the file only when it changed
+        self._cached: tuple[tuple[int, int, int], ZaloTokens] | None = None
 
     def load(self) -> ZaloTokens | None:
         """The stored pair, ``None`` when the file does not exist.
@@ -80,6 +82,21 @@ class TokenStore:
         A file readable by others is tightened to 0600 with a warning.
         """
         try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigError(
+                f"{self.path}: cannot read the Zalo token file ({exc.strerror})"
+            ) from None
+        mode = stat.S_IMODE(status.st_mode)
+        if mode & 0o077:
+            _log.warning("%s: quyền truy cập %o quá rộng, đã đặt lại 0600", self.path, mode)
+            os.chmod(self.path, 0o600)
+        signature = (status.st_ino, status.st_mtime_ns, status.st_size)
+        if self._cached is not None and self._cached[0] == signature:
+            return self._cached[1]
+        try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return None
@@ -87,13 +104,9 @@ class TokenStore:
             raise ConfigError(
                 f"{self.path}: cannot read the Zalo token file ({exc.strerror})"
             ) from None
-        mode = stat.S_IMODE(self.path.stat().st_mode)
-        if mode & 0o077:
-            _log.warning("%s: quyền truy cập %o quá rộng, đã đặt lại 0600", self.path, mode)
-            os.chmod(self.path, 0o600)
         try:
             data = json.loads(raw)
-            return ZaloTokens(
+            tokens = ZaloTokens(
                 access_token=str(data["access_token"]),
                 refresh_token=str(data["refresh_token"]),
                 obtained_at=to_utc(datetime.fromisoformat(data["obtained_at"])),
@@ -106,6 +119,8 @@ class TokenStore:
                 f"{self.path}: not a valid Zalo token file ({kind}); expected JSON with "
                 "access_token, refresh_token, obtained_at, expires_at — re-authorise the app"
             ) from None
+        self._cached = (signature, tokens)
+        return tokens
 
     def save(self, tokens: ZaloTokens) -> None:
         """Write the pair atomically with mode 0600 (temporary file + ``os.replace``)."""

@@ -113,15 +113,15 @@ class ZaloAnswer:
 
 
 def parse_answer(response: httpx.Response) -> ZaloAnswer:
-    text = response.text
+    raw = response.content
     try:
-        data = json.loads(text)
+        data = json.loads(raw)
     except ValueError:
         data = None
     return ZaloAnswer(
         status=response.status_code,
         data=data if isinstance(data, dict) else None,
-        text=text[:1000],
+        text=raw[:1000].decode("utf-8", "replace"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 from fakes.smtp_server import SmtpServer, free_port
@@ -195,3 +196,48 @@ def test_nothing_listening_on_port_is_transient() -> None:
     )
 
     assert channel.send(message()).outcome is Outcome.transient
+
+
+@pytest.fixture
+def tls_smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(tls=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_starttls_with_verification_off_delivers(tls_smtp_server: SmtpServer) -> None:
+    url = f"mailto://127.0.0.1:{tls_smtp_server.port}?from=pcmd@ubnd.example.vn&mode=starttls&verify=no"
+    channel = EmailChannel(url)
+
+    assert channel.send(message()).ok
+    assert channel.send(message("thu2@hanoi.gov.vn")).ok  # the shared context again
+
+    assert [e.rcpt_tos for e in tls_smtp_server.envelopes] == [(RECIPIENT,), ("thu2@hanoi.gov.vn",)]
+
+
+def test_starttls_with_verification_rejects_an_unknown_certificate(
+    tls_smtp_server: SmtpServer,
+) -> None:
+    verified = f"mailto://127.0.0.1:{tls_smtp_server.port}?from=pcmd@ubnd.example.vn&mode=starttls"
+    unverified = verified + "&verify=no"
+
+    first = EmailChannel(verified).send(message())
+    # a context without verification does not leak into verified sends, nor back
+    assert EmailChannel(unverified).send(message()).ok
+    second = EmailChannel(verified).send(message())
+
+    for result in (first, second):
+        assert (result.outcome, result.reason) == (Outcome.disabled, Reason.config)
+        assert "CERTIFICATE_VERIFY_FAILED" in result.detail
+    assert len(tls_smtp_server.envelopes) == 1
+
+
+def test_plain_server_refusing_starttls_is_a_configuration_error(smtp_server: SmtpServer) -> None:
+    channel = EmailChannel(smtp_server.url().replace("mode=insecure", "mode=starttls"))
+
+    result = channel.send(message())
+
+    assert (result.outcome, result.reason) == (Outcome.disabled, Reason.config)
+    assert "STARTTLS" in result.detail

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -389,3 +390,28 @@ def test_long_cs_text_is_cut_to_2000_characters(zalo_setup: ZaloSetup) -> None:
     assert zalo.channel.send(message).ok
     text = zalo.server.calls(CS_ROUTE)[0].json["message"]["text"]
     assert len(text) == 2000 and text.endswith("…")
+
+
+def test_concurrent_senders_refresh_only_once(zalo_setup: ZaloSetup) -> None:
+    """Four senders (as four processes would) hit an expired token at once: one refresh."""
+    zalo = zalo_setup
+    channels = [zalo.new_channel() for _ in range(4)]
+    zalo.server.expire_access_tokens()
+    barrier = threading.Barrier(len(channels))
+    results: list[Outcome] = []
+
+    def send(channel: ZaloChannel, n: int) -> None:
+        barrier.wait()
+        results.append(channel.send(cs(key=f"k{n}")).outcome)
+
+    threads = [threading.Thread(target=send, args=(c, n)) for n, c in enumerate(channels)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert results == [Outcome.ok] * 4
+    assert len(zalo.server.calls(TOKEN_ROUTE)) == 1
+    assert len(zalo.server.sent) == 4
+    for channel in channels:
+        channel.close()

@@ -4,7 +4,8 @@
 accepted mail is parsed into an ``email.message.EmailMessage`` (``messages``), with
 its envelope recipients (``envelopes``). ``reject`` / ``defer`` make RCPT TO answer
 550 / 451 for given addresses; ``stop()`` takes it down (connections are refused).
-``silent_port()`` gives a port that accepts TCP but never greets (a timeout).
+``SilentPort`` accepts TCP but never greets (a timeout). ``SmtpServer(tls=True)``
+requires STARTTLS with a self-signed certificate for 127.0.0.1 (``ca_file``).
 
 Use from tests (``tests/`` is on ``sys.path`` through ``tests/conftest.py``)::
 
@@ -13,13 +14,18 @@ Use from tests (``tests/`` is on ``sys.path`` through ``tests/conftest.py``)::
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import socket
+import ssl
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,16 +73,63 @@ class _Handler:
         return "250 2.0.0 Queued"
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1, valid for a day (``cryptography``)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
 class SmtpServer:
     """A loopback SMTP server; ``url(from_addr)`` gives the Apprise URL to reach it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         self.port = free_port()
         self.reject: set[str] = set()
         self.defer: set[str] = set()
         self.envelopes: list[Envelope] = []
         self.lock = threading.Lock()
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.ca_file: Path | None = None
+        options: dict[str, Any] = {}
+        if tls:
+            self._tmp = tempfile.TemporaryDirectory()
+            cert_file, key_file = self_signed_certificate(Path(self._tmp.name))
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert_file, key_file)
+            options = {"tls_context": context, "require_starttls": True}
+            self.ca_file = cert_file
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, **options
+        )
         self.running = False
 
     @property

@@ -255,6 +255,7 @@ def _success(data: dict[str, Any]) -> dict[str, Any]:
 def _handler_for(fake: FakeZaloServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out without a 40 ms delayed-ACK stall
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
