@@ -132,6 +132,9 @@ def _pdf_page_lines(page: Any) -> list[_Line]:
     return sorted(lines, key=lambda ln: -ln.y)
 
 
+_ENDS = (".", ":", ";", "!", "?", "…")
+
+
 def _read_pdf(data: bytes, name: str) -> SourceDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -142,14 +145,25 @@ def _read_pdf(data: bytes, name: str) -> SourceDocument:
     except (PdfReadError, ValueError, KeyError) as exc:
         raise IntakeError(f"{name}: không đọc được tệp PDF; not a readable PDF ({exc})") from None
     texts: list[str] = []
+    # the line step: the smallest gap between lines of one paragraph, over the whole file
+    gaps = [
+        a.y - b.y
+        for lines in pages
+        for a, b in itertools.pairwise(lines)
+        if a.y - b.y > a.size * 0.5
+    ]
+    step = min(gaps) if gaps else 0.0
     for lines in pages:
         if not lines:
             continue
         left = min(ln.x for ln in lines)
-        gaps = [a.y - b.y for a, b in itertools.pairwise(lines) if a.y > b.y]
-        step = sorted(gaps)[len(gaps) // 4] if gaps else 0.0  # the usual line step
         current: list[str] = []
         prev: _Line | None = None
+        first = lines[0].text.strip()
+        if texts and first[:1].islower() and not texts[-1].rstrip().endswith(_ENDS):
+            # a paragraph running on from the previous page
+            current = [texts.pop()]
+            prev = lines[0]
         for line in lines:
             text = line.text.strip()
             new = (
