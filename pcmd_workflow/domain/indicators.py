@@ -688,13 +688,13 @@ def compare_totals(
 
 
 # ---- targets -----------------------------------------------------------------------------
-TargetStatus = Literal["met", "not_met", "no_data", "not_applicable"]
+TargetStatus = Literal["met", "not_met", "no_data", "not_set"]
 _COMPARATOR_VI = {">=": "≥", ">": ">", "=": "=", "<=": "≤", "range": "trong khoảng"}
 _STATUS_VI = {
     "met": "Đạt",
     "not_met": "Chưa đạt",
     "no_data": "Chưa có số liệu",
-    "not_applicable": "Không áp dụng",
+    "not_set": "Kế hoạch không đặt mức",
 }
 
 
@@ -704,9 +704,9 @@ class TargetResult:
     text: str
     metric: str
     comparator: str
-    goal: str  # «≥ 60%»
+    goal: str  # «≥ 60%»; empty when the plan sets no value
     actual: Number | None
-    actual_text: str
+    actual_text: str  # «68,89%», «Có: 6/8»
     status: TargetStatus
     reason: str | None  # for no_data: which figure is missing
 
@@ -717,6 +717,8 @@ class TargetResult:
 
 def _goal_text(t: Target) -> str:
     unit = "%" if t.metric == "percent" else ""
+    if t.value is None:
+        return ""
     if t.comparator == "range":
         return f"{format_number(t.value)}{unit} – {format_number(t.value_max)}{unit}"
     return f"{_COMPARATOR_VI[t.comparator]} {format_number(t.value)}{unit}"
@@ -742,18 +744,23 @@ def evaluate_targets(
     """Each target with an indicator on ``form``, judged on ``totals`` by its comparator (Q19).
 
     Percent: 100 × numerator / denominator; a yes/no numerator without a denominator gives
-    the share of units answering «Có»; a percent row is taken as it stands. Count-like
-    metrics take the numerator row itself. A missing figure gives ``no_data`` naming it.
+    the share of units answering «Có»; a percent row is taken as it stands. A ``yes_no``
+    target is 1 when every unit that answered said «Có», else 0. Other metrics take the
+    numerator row (or the ratio when a denominator is named). A missing figure gives
+    ``no_data`` naming the row; a target without a value is shown as ``not_set``.
     """
     results: list[TargetResult] = []
     for t in targets:
-        if t.indicator is None or t.indicator.form != form.id or t.value is None:
+        if t.indicator is None or t.indicator.form != form.id:
             continue
-        actual, reason = _target_actual(t, form=form, totals=totals)
-        status: TargetStatus = (
-            "no_data" if actual is None else "met" if _compare(t, actual) else "not_met"
-        )
-        unit = "%" if t.metric == "percent" else ""
+        actual, text, reason = _target_actual(t, form=form, totals=totals)
+        status: TargetStatus
+        if actual is None:
+            status = "no_data"
+        elif t.value is None:
+            status = "not_set"
+        else:
+            status = "met" if _compare(t, actual) else "not_met"
         results.append(
             TargetResult(
                 target=t.id,
@@ -762,7 +769,7 @@ def evaluate_targets(
                 comparator=t.comparator,
                 goal=_goal_text(t),
                 actual=actual,
-                actual_text="" if actual is None else f"{format_number(actual)}{unit}",
+                actual_text=text,
                 status=status,
                 reason=reason,
             )
@@ -778,30 +785,36 @@ def _missing_figure(form: IndicatorForm, row_id: str, why: str = "chưa có số
 
 def _target_actual(
     t: Target, *, form: IndicatorForm, totals: NodeTotals
-) -> tuple[float | None, str | None]:
+) -> tuple[float | None, str, str | None]:
+    """``(actual, shown, reason)`` of a target on ``totals``."""
     assert t.indicator is not None
+    unit = "%" if t.metric == "percent" else ""
     num = totals.rows.get(t.indicator.numerator)
     if num is not None and num.kind is RowKind.percent and num.value is None and num.per_unit:
-        return None, _missing_figure(
-            form, t.indicator.numerator, "không tổng hợp được (thiếu tử số, mẫu số)"
-        )
+        why = "không tổng hợp được (thiếu tử số, mẫu số)"
+        return None, "", _missing_figure(form, t.indicator.numerator, why)
     if num is None or not num.has_data:
-        return None, _missing_figure(form, t.indicator.numerator)
+        return None, "", _missing_figure(form, t.indicator.numerator)
     if num.kind is RowKind.boolean:
+        yes, answered = num.yes or 0, num.answered or 0
         if t.metric == "percent":
-            return round(100.0 * (num.yes or 0) / (num.answered or 1), 2), None
-        return float(num.yes or 0), None
+            share = round(100.0 * yes / answered, 2)
+            return share, f"{format_number(share)}% (Có: {yes}/{answered})", None
+        if t.metric == "yes_no":
+            return (1.0 if yes == answered else 0.0), f"Có: {yes}/{answered}", None
+        return float(yes), f"Có: {yes}/{answered}", None
     assert isinstance(num.value, int | float)
     if t.indicator.denominator is None or num.kind is RowKind.percent:
-        return float(num.value), None
+        return float(num.value), f"{format_number(num.value)}{unit}", None
     den = totals.rows.get(t.indicator.denominator)
     if den is None or not den.has_data:
-        return None, _missing_figure(form, t.indicator.denominator)
+        return None, "", _missing_figure(form, t.indicator.denominator)
     assert isinstance(den.value, int | float)
     if den.value == 0:
-        return None, _missing_figure(form, t.indicator.denominator, "bằng 0")
+        return None, "", _missing_figure(form, t.indicator.denominator, "bằng 0")
     ratio = num.value / den.value
-    return round(100.0 * ratio if t.metric == "percent" else ratio, 2), None
+    actual = round(100.0 * ratio if t.metric == "percent" else ratio, 2)
+    return actual, f"{format_number(actual)}{unit}", None
 
 
 # ---- completeness and timeliness ---------------------------------------------------------

@@ -324,7 +324,7 @@ def _accepted_values(
         return {}
     table = Submission.__table__  # type: ignore[attr-defined]
     stmt = (
-        select(table.c.task_id, table.c.version, table.c.values)
+        select(table.c.task_id, table.c.version, table.c["values"])
         .where(table.c.task_id.in_(list(task_ids)))
         .where(table.c.review_state == "accepted")
         .where(table.c.received_at <= now)
@@ -770,9 +770,14 @@ def _completeness_rows(report: CompiledReport) -> list[dict[str, Any]]:
     return rows
 
 
+def _sentence(text: str) -> str:
+    """First letter upper case (nothing else touched)."""
+    return text[:1].upper() + text[1:]
+
+
 def _notes(report: CompiledReport) -> list[dict[str, str]]:
     notes = [
-        {"severity": i.severity, "text": _text(i.message)}
+        {"severity": i.severity, "text": _text(i.message) + "."}
         for i in sorted(report.rollup.issues, key=lambda i: i.severity != "error")
         if i.code != "missing"
     ]
@@ -817,7 +822,7 @@ def _targets(report: CompiledReport) -> list[dict[str, Any]]:
                 "id": t.target,
                 "text": _text(t.text),
                 "goal": t.goal,
-                "actual": t.actual_text or (t.reason or "").capitalize(),
+                "actual": t.actual_text or _sentence(t.reason or ""),
                 "status": t.status_vi,
                 "state": t.status,
             }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +59,77 @@ def province_tasks(province_data: dict[str, Any], province_plan: Plan) -> list[T
 @pytest.fixture(scope="session")
 def province_answers() -> dict[str, Any]:
     return load_yaml(ANSWERS / "province_totals.yaml")  # type: ignore[no-any-return]
+
+
+# ---- databases: SQLite always, PostgreSQL when PCMD_TEST_POSTGRES_URL is set -------------
+def _root_conftest() -> Any:
+    """tests/conftest.py as a module of its own (its helpers: require, postgres_url)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "pcmd_root_conftest_compile", HERE.parent / "conftest.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ROOT = _root_conftest()
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this module (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from pcmd_workflow.store import db
+
+    base = db.normalise_url(ROOT.postgres_url())
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"pcmd_compile_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def fresh_pg_database(url: str) -> str:
+    """``url`` with every table emptied (the module's PostgreSQL database, reused)."""
+    from sqlalchemy import text
+
+    from pcmd_workflow.store import db
+
+    engine = db.upgrade(url)
+    with engine.begin() as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
+        conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database at the head revision (its tables emptied on PostgreSQL)."""
+    from pcmd_workflow.store import db
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'compile.sqlite3'}"
+        db.upgrade(url).dispose()
+    else:
+        url = fresh_pg_database(request.getfixturevalue("pg_url"))
+    yield url

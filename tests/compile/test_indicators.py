@@ -161,6 +161,7 @@ def test_targets(
     assert by_id["t-kiem-tra"].actual_text == "68,89%"
     assert by_id["t-cam-ket"].status_vi == "Chưa đạt"
     assert by_id["t-mo-hinh"].status_vi == "Chưa có số liệu"
+    assert by_id["t-ke-hoach"].actual_text == "75% (Có: 3/4)"
 
 
 def test_completeness(province_tasks: list[TaskEntry], province_answers: Any) -> None:
@@ -487,6 +488,11 @@ def _target(**kw: Any) -> Target:
             "met",
             1.0,
         ),
+        (
+            {"metric": "count", "value": 2, "indicator": {"form": "f", "numerator": "B.3"}},
+            "not_met",
+            1.0,
+        ),
         ({"value": 30, "indicator": {"form": "f", "numerator": "B.2"}}, "met", 35.0),
         ({"indicator": {"form": "f", "numerator": "B.1", "denominator": "B.4"}}, "no_data", None),
     ],
@@ -504,11 +510,16 @@ def test_target_edge_cases() -> None:
     compiled = _flat({"B.1": 0, "B.1.1": 0, "B.4": 0})
     zero = _target(indicator={"form": "f", "numerator": "B.1.1", "denominator": "B.4"})
     elsewhere = _target(indicator={"form": "other", "numerator": "B.1"})
-    no_value = _target(value=None, indicator={"form": "f", "numerator": "B.1"})
+    no_value = _target(value=None, metric="count", indicator={"form": "f", "numerator": "B.1"})
     results = evaluate_targets(
         targets=[zero, elsewhere, no_value, _target()], form=form, totals=compiled.root_totals
     )
-    assert [(r.status, r.reason) for r in results] == [("no_data", "dòng B.4 «Tiền» bằng 0")]
+    assert [(r.status, r.reason, r.goal) for r in results] == [
+        ("no_data", "dòng B.4 «Tiền» bằng 0", "≥ 50%"),
+        ("not_set", None, ""),
+    ]
+    assert results[1].actual_text == "0"
+    assert results[1].status_vi == "Kế hoạch không đặt mức"
     tree = [
         RollupUnit(slug="p", name="P", level="province", parent=None),
         RollupUnit(slug="a", name="A", level="district", parent="p"),

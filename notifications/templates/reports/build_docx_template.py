@@ -150,7 +150,7 @@ def build(path: Path = TEMPLATE) -> Path:
     # ---- header: issuing body | national motto (Decree 30/2020, Appendix I, items 1-5)
     head = doc.add_table(rows=1, cols=2)
     _no_borders(head)
-    _widths(head, [6.5, 10.0])
+    _widths(head, [6.0, 10.5])
     left, right = head.rows[0].cells
     _clear(left)
     _clear(right)
