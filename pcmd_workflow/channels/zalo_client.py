@@ -234,7 +234,9 @@ class ZaloClient:
     # -- tokens ------------------------------------------------------------------
 
     def _usable_tokens(self, *, channel: str) -> ZaloTokens | DeliveryResult:
-        if self._disabled:
+        # A configuration stop lasts until restart; for tokens the file is the truth, so
+        # an administrator's re-seeded pair brings the channel back without a restart.
+        if self._disabled and self._disabled_kind is not Reason.token:
             return self._disabled_result(channel=channel, provider_code=None)
         try:
             tokens = self._store.load()
@@ -250,8 +252,11 @@ class ZaloClient:
                 provider_code=None,
             )
         if tokens.disabled_reason:
-            self._disabled = tokens.disabled_reason
+            self._disabled, self._disabled_kind = tokens.disabled_reason, Reason.token
             return self._disabled_result(channel=channel, provider_code=None)
+        if self._disabled:
+            _log.info("Zalo: có cặp token mới, kênh hoạt động trở lại")
+            self._disabled = None
         if self._is_stale(tokens):
             return self._refresh(channel=channel, failed_access=None, force=False)
         return tokens
@@ -280,7 +285,7 @@ class ZaloClient:
                     provider_code=None,
                 )
             if current.disabled_reason:
-                self._disabled = current.disabled_reason
+                self._disabled, self._disabled_kind = current.disabled_reason, Reason.token
                 return self._disabled_result(channel=channel, provider_code=None)
             if failed_access is not None and current.access_token != failed_access:
                 return current  # another thread or process refreshed meanwhile
@@ -358,6 +363,7 @@ class ZaloClient:
     ) -> DeliveryResult:
         """Turn the channel off; ``held``: save it disabled (the caller holds the lock)."""
         reason = self._mask(reason, held)
+        changed = reason != self._disabled
         self._disabled = reason
         self._disabled_kind = kind
         if held is not None:
@@ -367,7 +373,8 @@ class ZaloClient:
                 current = self._store.load()
                 if current is not None:
                     self._store.save(current.disable(reason))
-        _log.error("Zalo: kênh bị tắt — %s; cần quản trị viên xử lý", reason)
+        if changed:
+            _log.error("Zalo: kênh bị tắt — %s; cần quản trị viên xử lý", reason)
         return self._disabled_result(channel=channel, provider_code=provider_code)
 
     def _disabled_result(self, *, channel: str, provider_code: str | None) -> DeliveryResult:

@@ -415,3 +415,19 @@ def test_concurrent_senders_refresh_only_once(zalo_setup: ZaloSetup) -> None:
     assert len(zalo.server.sent) == 4
     for channel in channels:
         channel.close()
+
+
+def test_reseeded_tokens_bring_a_disabled_channel_back(zalo_setup: ZaloSetup) -> None:
+    zalo = zalo_setup
+    zalo.server.expire_access_tokens()
+    zalo.server.fail_next("refresh_rejected", route=TOKEN_ROUTE)
+    assert zalo.channel.send(cs()).outcome is Outcome.disabled
+    assert zalo.channel.send(cs()).outcome is Outcome.disabled
+
+    access, refresh = zalo.server.issue_tokens()  # the administrator re-authorises the app
+    TokenStore(zalo.token_path).seed(
+        access_token=access, refresh_token=refresh, expires_in=90000, now=zalo.clock.now()
+    )
+
+    assert zalo.channel.send(cs()).outcome is Outcome.ok
+    assert zalo.channel.client.disabled_reason is None
