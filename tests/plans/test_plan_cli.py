@@ -228,3 +228,55 @@ def test_deadlines_unverified_year_warns(capsys: pytest.CaptureFixture[str]) -> 
     )
     assert code == 0
     assert err.startswith("pcmd: cảnh báo: lịch ngày làm việc năm 2040 chưa được rà soát")
+
+
+def test_due_rules_in_words() -> None:
+    from pcmd_workflow.cli.plan_cmd import describe_due
+    from pcmd_workflow.domain.plan import Plan
+
+    def words(**duty: object) -> str:
+        plan = Plan.model_validate(
+            {
+                "id": "thu",
+                "number": "1/KH-UBND",
+                "type": "Kế hoạch",
+                "title": "Thử",
+                "issuer": "UBND tỉnh Thử",
+                "issued": "2020-05-14",
+                "jurisdiction": "thu",
+                "validity": {"start": "2020-05-14"},
+                "units": [{"slug": "so-a", "name": "Sở A", "level": "province"}],
+                "obligations": [
+                    {
+                        "id": "bc",
+                        "reporters": ["so-a"],
+                        "recipient": "so-a",
+                        "clause": "x",
+                        "where": "V",
+                        **duty,
+                    }
+                ],
+            }
+        )
+        return describe_due(plan, plan.obligations[0])
+
+    assert words(cadence="annual", due="before 1/1") == (
+        "trước ngày 1/1 (ngày cuối: 31/12); trùng ngày nghỉ thì chuyển sang ngày làm việc kế "
+        "tiếp (theo kế hoạch)"
+    )
+    assert words(cadence="annual", due="before 17/12", inclusive=True, policy="none") == (
+        "trước ngày 17/12, tính cả ngày 17/12; không dời khi trùng ngày nghỉ (theo kế hoạch)"
+    )
+    assert words(cadence="quarterly", due="chậm nhất ngày 10/1", policy="previous_working_day") == (
+        "chậm nhất ngày 10/1; trùng ngày nghỉ thì lùi về ngày làm việc liền trước (theo kế hoạch)"
+    )
+    assert words(cadence="summary", periods=["2016-2020"], due="fixed 2020-07-15") == (
+        "ngày 15/7/2020; trùng ngày nghỉ thì chuyển sang ngày làm việc kế tiếp (theo kế hoạch)"
+    )
+    assert words(cadence="monthly", due="after-cutoff 5 days", due_source="default") == (
+        "5 ngày sau ngày chốt số liệu; trùng ngày nghỉ thì chuyển sang ngày làm việc kế tiếp "
+        "(mặc định, kế hoạch không nêu hạn này)"
+    )
+    assert words(cadence="adhoc") == "theo văn bản yêu cầu báo cáo đột xuất (hạn ghi trong yêu cầu)"
+    assert words(cadence="flash") == "24 giờ sau khi có yêu cầu (mặc định)"
+    assert words(cadence="unscheduled") == "chưa có hạn — cần quyết định của cơ quan thường trực"
