@@ -86,9 +86,7 @@ class TokenStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ConfigError(
-                f"{self.path}: cannot read the Zalo token file ({exc.strerror})"
-            ) from None
+            raise self._unreadable(exc) from None
         mode = stat.S_IMODE(status.st_mode)
         if mode & 0o077:
             _log.warning("%s: quyền truy cập %o quá rộng, đã đặt lại 0600", self.path, mode)
@@ -101,9 +99,7 @@ class TokenStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ConfigError(
-                f"{self.path}: cannot read the Zalo token file ({exc.strerror})"
-            ) from None
+            raise self._unreadable(exc) from None
         try:
             data = json.loads(raw)
             tokens = ZaloTokens(
@@ -121,6 +117,9 @@ class TokenStore:
             ) from None
         self._cached = (signature, tokens)
         return tokens
+
+    def _unreadable(self, exc: OSError) -> ConfigError:
+        return ConfigError(f"{self.path}: cannot read the Zalo token file ({exc.strerror})")
 
     def save(self, tokens: ZaloTokens) -> None:
         """Write the pair atomically with mode 0600 (temporary file + ``os.replace``)."""

@@ -238,27 +238,28 @@ class ZaloClient:
         # an administrator's re-seeded pair brings the channel back without a restart.
         if self._disabled and self._disabled_kind is not Reason.token:
             return self._disabled_result(channel=channel, provider_code=None)
-        try:
-            tokens = self._store.load()
-        except ConfigError as exc:
-            return self._disable(
-                channel=channel, reason=str(exc), persist=False, provider_code=None
-            )
-        if tokens is None:
-            return self._disable(
-                channel=channel,
-                reason=f"chưa có tệp token {self._store.path.name}: cần quản trị viên cấp quyền",
-                persist=False,
-                provider_code=None,
-            )
-        if tokens.disabled_reason:
-            self._disabled, self._disabled_kind = tokens.disabled_reason, Reason.token
-            return self._disabled_result(channel=channel, provider_code=None)
+        tokens = self._stored_tokens(channel=channel)
+        if isinstance(tokens, DeliveryResult):
+            return tokens
         if self._disabled:
             _log.info("Zalo: có cặp token mới, kênh hoạt động trở lại")
             self._disabled = None
         if self._is_stale(tokens):
             return self._refresh(channel=channel, failed_access=None, force=False)
+        return tokens
+
+    def _stored_tokens(self, *, channel: str) -> ZaloTokens | DeliveryResult:
+        """The pair in the token file, or ``disabled`` (missing, unreadable, marked dead)."""
+        try:
+            tokens = self._store.load()
+        except ConfigError as exc:
+            return self._disable(channel=channel, reason=str(exc), provider_code=None)
+        if tokens is None:
+            reason = f"chưa có tệp token {self._store.path.name}: cần quản trị viên cấp quyền"
+            return self._disable(channel=channel, reason=reason, provider_code=None)
+        if tokens.disabled_reason:
+            self._disabled, self._disabled_kind = tokens.disabled_reason, Reason.token
+            return self._disabled_result(channel=channel, provider_code=None)
         return tokens
 
     def _is_stale(self, tokens: ZaloTokens) -> bool:
@@ -271,22 +272,9 @@ class ZaloClient:
         self, *, channel: str, failed_access: str | None, force: bool = False
     ) -> ZaloTokens | DeliveryResult:
         with self._store.locked():
-            try:
-                current = self._store.load()
-            except ConfigError as exc:
-                return self._disable(
-                    channel=channel, reason=str(exc), persist=False, provider_code=None
-                )
-            if current is None:
-                return self._disable(
-                    channel=channel,
-                    reason="tệp token đã mất: cần quản trị viên cấp quyền lại",
-                    persist=False,
-                    provider_code=None,
-                )
-            if current.disabled_reason:
-                self._disabled, self._disabled_kind = current.disabled_reason, Reason.token
-                return self._disabled_result(channel=channel, provider_code=None)
+            current = self._stored_tokens(channel=channel)
+            if isinstance(current, DeliveryResult):
+                return current
             if failed_access is not None and current.access_token != failed_access:
                 return current  # another thread or process refreshed meanwhile
             if failed_access is None and not force and not self._is_stale(current):
