@@ -112,7 +112,7 @@ def test_reasons_say_rung_ladder_task_and_due_date() -> None:
 
 
 def test_unknown_ladder_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown ladder 'gentle'.*national-default"):
+    with pytest.raises(ConfigError, match=r"unknown ladder 'gentle'.*national-default"):
         default_ladders()["gentle"]
 
 

@@ -65,7 +65,7 @@ def test_token_round_trip_and_expiry() -> None:
 
 def test_tampered_or_foreign_tokens_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     token = make_unit_token(plan_id="p-1", unit="so-y-te", expires_at=NOW + timedelta(days=1))
-    body, _, signature = token.rpartition(".")
+    _body, _, signature = token.rpartition(".")
     forged = make_unit_token(plan_id="p-1", unit="cong-an", expires_at=NOW + timedelta(days=1))
     with pytest.raises(AuthError, match="không hợp lệ"):
         read_unit_token(forged.rpartition(".")[0] + "." + signature, now=NOW)
