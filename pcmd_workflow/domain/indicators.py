@@ -708,7 +708,8 @@ class TargetResult:
     actual: Number | None
     actual_text: str  # «68,89%», «Có: 6/8»
     status: TargetStatus
-    reason: str | None  # for no_data: which figure is missing
+    reason: str | None  # for no_data: which figure is missing, and why
+    missing_row: str | None = None
 
     @property
     def status_vi(self) -> str:
@@ -772,6 +773,7 @@ def evaluate_targets(
                 actual_text=text,
                 status=status,
                 reason=reason,
+                missing_row=None if reason is None else reason.split(" ", 2)[1],
             )
         )
     return results

@@ -229,6 +229,7 @@ def _target_dict(t: TargetResult) -> dict[str, Any]:
         "actual": t.actual,
         "status": t.status,
         "reason": t.reason,
+        "missing_row": t.missing_row,
     }
 
 
@@ -822,7 +823,9 @@ def _targets(report: CompiledReport) -> list[dict[str, Any]]:
                 "id": t.target,
                 "text": _text(t.text),
                 "goal": t.goal,
-                "actual": t.actual_text or _sentence(t.reason or ""),
+                "actual": t.actual_text
+                or (f"Thiếu số liệu (dòng {t.missing_row})" if t.missing_row else ""),
+                "reason": _text(_sentence(t.reason or "")),
                 "status": t.status_vi,
                 "state": t.status,
             }
@@ -852,7 +855,7 @@ def report_context(report: CompiledReport) -> dict[str, Any]:
                 "heading": _text(s["heading"]),
                 "level": s["level"],
                 "lines": [_text(_row_line(report, r, totals.get(r.id))) for r in rows],
-                "prompts": [_text(p) for p in s.get("prompts") or ()],
+                "prompts": [f"- {_text(p)}" for p in s.get("prompts") or ()],
                 "completeness": bool(s.get("completeness")),
                 "targets": bool(s.get("targets")) and bool(report.targets),
             }

@@ -157,6 +157,7 @@ def test_targets(
     assert got == province_answers["targets"]
     by_id = {r.target: r for r in results}
     assert by_id["t-mo-hinh"].reason == "dòng B.2.5.a «Số lượng mô hình» chưa có số liệu"
+    assert by_id["t-mo-hinh"].missing_row == "B.2.5.a"
     assert by_id["t-kiem-tra"].status_vi == "Đạt"
     assert by_id["t-kiem-tra"].actual_text == "68,89%"
     assert by_id["t-cam-ket"].status_vi == "Chưa đạt"
