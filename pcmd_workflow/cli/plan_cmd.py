@@ -304,4 +304,10 @@ def plan_deadlines_cmd(
             f"{year} not reviewed)",
             file=sys.stderr,
         )
-    emit([r.as_dict() for r in rows], fmt, columns=DEADLINE_COLUMNS)
+    # CONTRACTS: JSON outputs carry "verified" (false for a year without reviewed swap data).
+    as_json = OutputFormat(fmt) is OutputFormat.json
+    emit(
+        [{**r.as_dict(), "verified": r.verified} if as_json else r.as_dict() for r in rows],
+        fmt,
+        columns=DEADLINE_COLUMNS,
+    )

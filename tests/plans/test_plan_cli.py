@@ -157,7 +157,9 @@ def test_deadlines_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
         "moved_because",
         "source",
         "clause",
+        "verified",  # CONTRACTS: JSON outputs say whether the calendar year was reviewed
     ]
+    assert first["verified"] is True
     assert {k: first[k] for k in ("reporter", "period", "nominal_due", "due_date")} == {
         "reporter": "ban-tdkt",
         "period": "2024-H1",
