@@ -26,7 +26,8 @@ from sqlmodel import Session
 from pcmd_workflow.clock import Clock, local_date
 from pcmd_workflow.domain.deadlines import DeadlineRow, plan_deadlines
 from pcmd_workflow.domain.plan import Plan
-from pcmd_workflow.errors import PlanError
+from pcmd_workflow.domain.plan_loader import check_plan_bytes
+from pcmd_workflow.errors import NotFound, PlanError, PlanValidationError
 from pcmd_workflow.settings import get_settings
 from pcmd_workflow.store.models import (
     AuditEntry,
@@ -121,8 +122,6 @@ def stored_plan(session: Session, plan_id: str, version: int | None = None) -> P
         stmt = stmt.where(pv.c.version == version)
     body = session.execute(stmt).scalar_one_or_none()
     if body is None:
-        from pcmd_workflow.errors import NotFound
-
         raise NotFound(f"kế hoạch «{plan_id}» chưa được nạp; chạy `pcmd plan load FILE`")
     return Plan.model_validate(body)
 
@@ -135,17 +134,24 @@ def load_plans(
     until_year: int | None = None,
     actor: str = "pcmd plan load",
 ) -> list[LoadReport]:
-    """Load every file of ``paths`` (see :func:`load_plan`); all or nothing per session."""
-    from pcmd_workflow.domain.plan_loader import load_plan_file
+    """Load every file of ``paths`` (see :func:`load_plan`); all or nothing per session.
 
+    Each file is read once: the bytes that are checked are the bytes whose sha256 is kept.
+    """
     reports = []
     for path in paths:
-        content = Path(path).read_bytes()
-        plan = load_plan_file(Path(path))
+        file = Path(path)
+        try:
+            content = file.read_bytes()
+        except OSError as exc:
+            raise PlanError(f"{path}: cannot read the plan file ({exc.strerror})") from None
+        result = check_plan_bytes(content, name=str(path), stem=file.stem)
+        if result.plan is None or result.problems:
+            raise PlanValidationError(result.problems)
         reports.append(
             load_plan(
                 session,
-                plan,
+                result.plan,
                 content=content,
                 source_path=str(path),
                 clock=clock,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -208,30 +208,34 @@ def _scoped(stmt: Select[Any], table: Any, conds: list[ColumnElement[bool]]) -> 
 
 def _events(session: Session, *, now: datetime, conds: list[ColumnElement[bool]]) -> _Events:
     ev = _Events({}, {}, {}, {}, {}, {}, {}, set())
+    # the review state in force at ``now`` is decided in SQL (no instant to convert)
+    state_in_force = case(
+        (_S.c.reviewed_at <= now, _S.c.review_state), else_=ReviewState.pending.value
+    )
     subs = _scoped(
-        select(_S.c.task_id, _S.c.received_at, _S.c.review_state, _S.c.reviewed_at),
-        _S,
-        conds,
+        select(_S.c.task_id, _S.c.received_at, _S.c.version, state_in_force), _S, conds
     ).where(_S.c.received_at <= now)
-    latest: dict[int, tuple[datetime, str, datetime | None]] = {}
-    for task_id, received_at, state, reviewed_at in session.execute(subs):
-        ev.versions[task_id] = ev.versions.get(task_id, 0) + 1
-        first = ev.first_at.get(task_id)
+    latest: dict[int, tuple[int, str]] = {}
+    first_at, last_at, versions = ev.first_at, ev.last_at, ev.versions
+    for task_id, received_at, version, state in session.execute(subs).all():
+        versions[task_id] = versions.get(task_id, 0) + 1
+        first = first_at.get(task_id)
         if first is None or received_at < first:
-            ev.first_at[task_id] = received_at
-        last = latest.get(task_id)
-        if last is None or received_at >= last[0]:
-            latest[task_id] = (received_at, state, reviewed_at)
-    for task_id, (received_at, state, reviewed_at) in latest.items():
-        ev.last_at[task_id] = received_at
-        in_force = reviewed_at is not None and reviewed_at <= now
-        ev.review[task_id] = ReviewState(state) if in_force else ReviewState.pending
+            first_at[task_id] = received_at
+        last = last_at.get(task_id)
+        if last is None or received_at > last:
+            last_at[task_id] = received_at
+        newest = latest.get(task_id)
+        if newest is None or version > newest[0]:
+            latest[task_id] = (version, state)
+    states = {str(s): s for s in ReviewState}
+    ev.review = {task_id: states[state] for task_id, (_v, state) in latest.items()}
 
     first_ret: dict[int, datetime] = {}
     rets = _scoped(select(_R.c.task_id, _R.c.returned_at, _R.c.new_due), _R, conds).where(
         _R.c.returned_at <= now
     )
-    for task_id, returned_at, new_due in session.execute(rets):
+    for task_id, returned_at, new_due in session.execute(rets).all():
         if task_id not in first_ret or returned_at < first_ret[task_id]:
             first_ret[task_id] = returned_at
         if task_id not in ev.ret_at or returned_at >= ev.ret_at[task_id]:
@@ -259,15 +263,20 @@ def _facts(
     task_ids: Iterable[int], dues: Iterable[Any], due_ats: Iterable[Any], ev: _Events
 ) -> FactColumns:
     ids = list(task_ids)
+    nothing: list[Any] = [None] * len(ids)
+
+    def column(found: dict[int, Any]) -> list[Any]:
+        return list(map(found.get, ids)) if found else nothing
+
     return FactColumns(
         due_date=list(dues),
         due_at=list(due_ats),
-        extension_due=[ev.ext_due.get(i) for i in ids],
-        first_received_at=[ev.first_at.get(i) for i in ids],
-        last_received_at=[ev.last_at.get(i) for i in ids],
-        return_at=[ev.ret_at.get(i) for i in ids],
-        return_due=[ev.ret_due.get(i) for i in ids],
-        excused=[i in ev.excused for i in ids],
+        extension_due=column(ev.ext_due),
+        first_received_at=column(ev.first_at),
+        last_received_at=column(ev.last_at),
+        return_at=column(ev.ret_at),
+        return_due=column(ev.ret_due),
+        excused=list(map(ev.excused.__contains__, ids)),
     )
 
 
@@ -288,17 +297,19 @@ def compute_statuses(
     """The status of every (selected, not cancelled) task at ``as_of``, as columns."""
     now = as_instant(as_of)
     conds = _conditions(plan_id=plan_id, unit=unit, province=province, task_ids=None)
-    stmt = (
-        select(_T.c.task_id, _T.c.original_due, _T.c.due_at)
-        .where(*conds, _not_cancelled(now))
-        .order_by(_T.c.task_id)
-    )
+    live = (*conds, _not_cancelled(now))
+    stmt = select(_T.c.task_id, _T.c.original_due).where(*live).order_by(_T.c.task_id)
     rows = session.execute(stmt).all()
+    # flash tasks are few: their due instants come apart, the rest have none to convert
+    flash: dict[int, datetime] = {
+        task_id: due_at
+        for task_id, due_at in session.execute(
+            select(_T.c.task_id, _T.c.due_at).where(*live, _T.c.due_at.is_not(None))
+        )
+    }
     ev = _events(session, now=now, conds=conds)
-    if rows:
-        ids, dues, due_ats = zip(*rows, strict=True)
-    else:
-        ids, dues, due_ats = (), (), ()
+    ids, dues = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
+    due_ats = [flash.get(i) for i in ids] if flash else [None] * len(ids)
     cols = derive_statuses(
         _facts(ids, dues, due_ats, ev),
         now=now,
