@@ -217,6 +217,10 @@ class NotifyZalo(NotifyBase):  # type: ignore[misc]
                 has_error = True
         return not has_error
 
+    def __del__(self) -> None:
+        if getattr(self, "_client", None) is not None:
+            self._client.close()  # type: ignore[union-attr]
+
     def _send_one(self, client: ZaloClient, *, target: str, body: str) -> DeliveryResult:
         if self.mode == "cs":
             if not _USER_ID.match(target):

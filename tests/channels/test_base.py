@@ -20,7 +20,7 @@ from pcmd_workflow.channels.base import mask_secrets
 from pcmd_workflow.clock import LOCAL_TZ
 
 ANSWERS = Path(__file__).parent / "answers"
-PHONES = list(csv.DictReader((ANSWERS / "phones.csv").open(encoding="utf-8")))
+PHONES = list(csv.DictReader((ANSWERS / "phones.csv").read_text(encoding="utf-8").splitlines()))
 
 
 def test_public_api() -> None:

@@ -60,13 +60,17 @@ def test_http_level_answers(
     reason: Reason,
     code: str | None,
 ) -> None:
-    result = channel_answering(tmp_path, status, content).send(MESSAGE)
+    channel = channel_answering(tmp_path, status, content)
+    result = channel.send(MESSAGE)
+    channel.close()
 
     assert (result.outcome, result.reason, result.provider_code) == (outcome, reason, code)
 
 
 def test_rate_limited_http_answer_retries_after_the_next_minute(tmp_path: Path) -> None:
-    result = channel_answering(tmp_path, 429, b"").send(MESSAGE)
+    channel = channel_answering(tmp_path, 429, b"")
+    result = channel.send(MESSAGE)
+    channel.close()
 
     assert result.retry_after is not None
     low = datetime(2024, 6, 17, 2, 31, 0, tzinfo=UTC)
@@ -74,7 +78,9 @@ def test_rate_limited_http_answer_retries_after_the_next_minute(tmp_path: Path) 
 
 
 def test_unreadable_answer_is_uncertain(tmp_path: Path) -> None:
-    result = channel_answering(tmp_path, 200, b"not json").send(MESSAGE)
+    channel = channel_answering(tmp_path, 200, b"not json")
+    result = channel.send(MESSAGE)
+    channel.close()
 
     assert result.uncertain is True
     assert "not json" in result.detail

@@ -18,8 +18,14 @@ from pcmd_workflow.channels import OutgoingMessage
 from pcmd_workflow.channels.zalo_errors import classify_zalo_error
 
 ANSWERS = Path(__file__).parent / "answers"
-CLASSES = list(csv.DictReader((ANSWERS / "zalo_error_classes.csv").open(encoding="utf-8")))
-OUTCOMES = list(csv.DictReader((ANSWERS / "zalo_code_outcomes.csv").open(encoding="utf-8")))
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader((ANSWERS / name).read_text(encoding="utf-8").splitlines()))
+
+
+CLASSES = _rows("zalo_error_classes.csv")
+OUTCOMES = _rows("zalo_code_outcomes.csv")
 
 
 @pytest.mark.parametrize("row", CLASSES, ids=[r["code"] for r in CLASSES])

@@ -119,6 +119,7 @@ class SmtpServer:
         self.envelopes: list[Envelope] = []
         self.lock = threading.Lock()
         self.ca_file: Path | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         options: dict[str, Any] = {}
         if tls:
             self._tmp = tempfile.TemporaryDirectory()
@@ -148,6 +149,9 @@ class SmtpServer:
         if self.running:
             self._controller.stop()
             self.running = False
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
 class SilentPort:
