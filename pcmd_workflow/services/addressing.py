@@ -1,11 +1,14 @@
 """Who receives a notice, on which channel: the units' contacts and the configured channels.
 
-Each contact of a unit gives one address (CONTRACTS "Notices"): an e-mail address goes by
+A contact's kind gives its channel (CONTRACTS "Notices"): an e-mail address goes by
 ``email``, a Zalo user id by ``zalo`` (OA consultation message), a phone by ``zns``
 (template message, ``84…`` form) — each only when that channel is configured (settings
-``email_url``, ``zalo_url`` with a ZNS ``template``). A unit no configured channel can reach
-is addressed ``sink:<unit>``: its notices are kept in the file sink and the coordinator's
-digest lists it.
+``email_url``, ``zalo_url`` with a ZNS ``template``). Contacts that share a ``name`` are one
+person: that person gets one notice per rung, by the first channel of
+:data:`CHANNEL_PREFERENCE` that reaches them, and the others are its fallback (ZALO.md:
+CS → ZNS → e-mail). Contacts without a name are separate recipients. A unit no configured
+channel can reach is addressed ``sink:<unit>``: its notices are kept in the file sink and
+the coordinator's digest lists it.
 
 Audiences (``domain.ladder.Audience``):
 
@@ -37,6 +40,8 @@ from pcmd_workflow.settings import Settings
 from pcmd_workflow.store.models import units_table
 
 __all__ = [
+    "CHANNEL_PREFERENCE",
+    "CHANNEL_VI",
     "Address",
     "ChannelAvailability",
     "Directory",
@@ -44,6 +49,9 @@ __all__ = [
 ]
 
 _CONTACT_CHANNEL = {"email": "email", "zalo": "zalo", "phone": "zns"}
+#: A person reachable several ways gets one notice, by the first of these; the others are
+#: the fallback (ZALO.md: CS → ZNS → e-mail).
+CHANNEL_PREFERENCE: tuple[str, ...] = ("zalo", "zns", "email", "sink")
 #: Channel names in Vietnamese, for messages and reports.
 CHANNEL_VI = {
     "email": "thư điện tử",
@@ -212,11 +220,16 @@ class Directory:
 
     # -- addresses ----------------------------------------------------------------------
 
-    def _addresses_of(self, unit: UnitInfo, roles: Iterable[str]) -> list[Address]:
+    def _people(self, unit: UnitInfo, roles: Iterable[str]) -> list[list[Address]]:
+        """The unit's people in ``roles``, each with the addresses configured channels reach.
+
+        Contacts sharing a ``name`` are one person; a contact without a name is a person of
+        its own. Each person's addresses come in the order of :data:`CHANNEL_PREFERENCE`.
+        """
         wanted = set(roles)
-        out: list[Address] = []
+        people: dict[str, list[Address]] = {}
         seen: set[tuple[str, str]] = set()
-        for contact in unit.contacts:
+        for index, contact in enumerate(unit.contacts):
             if str(contact.get("role", "unit")) not in wanted:
                 continue
             recipient = _contact_address(contact, self.channels)
@@ -226,7 +239,8 @@ class Directory:
             if (channel, recipient) in seen:
                 continue
             seen.add((channel, recipient))
-            out.append(
+            person = str(contact.get("name") or f"#{index}")
+            people.setdefault(person, []).append(
                 Address(
                     channel=channel,
                     recipient=recipient,
@@ -234,7 +248,14 @@ class Directory:
                     addressee_name=unit.name,
                 )
             )
-        return out
+        return [
+            sorted(addresses, key=lambda a: CHANNEL_PREFERENCE.index(a.channel))
+            for addresses in people.values()
+        ]
+
+    def _addresses_of(self, unit: UnitInfo, roles: Iterable[str]) -> list[Address]:
+        """One address per person: the preferred channel that reaches them."""
+        return [addresses[0] for addresses in self._people(unit, roles)]
 
     @staticmethod
     def _sink(slug: str, name: str) -> Address:
@@ -297,28 +318,41 @@ class Directory:
         return [self._sink("coordinator", "Cơ quan thường trực")]
 
     def fallback_addresses(
-        self, plan_id: str | None, *, addressee: str, from_channel: str
+        self,
+        plan_id: str | None,
+        *,
+        addressee: str,
+        channel: str,
+        recipient: str,
+        skip: frozenset[str] = frozenset(),
     ) -> list[Address]:
-        """Where a notice that ``from_channel`` could not deliver goes next.
+        """Where a notice that ``channel`` could not deliver to ``recipient`` goes next.
 
-        Zalo's order (CS → ZNS → e-mail): a ``zalo`` notice falls back to the addressee's
-        phones by ZNS, else to its e-mail addresses; a ``zns`` notice to its e-mail
-        addresses; with none of those, to the sink.
+        The same person's next channel (Zalo's order, CS → ZNS → e-mail) not in ``skip`` (a
+        disabled Zalo account skips both Zalo channels); a person with no other channel falls
+        back to the unit's e-mail addresses; failing those, to the sink.
         """
         info = self.unit(plan_id, addressee) if plan_id is not None else None
-        name = info.name if info is not None else addressee
         if info is None:
-            return [self._sink(addressee, name)]
-        order = ["zns", "email"] if from_channel == "zalo" else ["email"]
-        for channel in order:
-            found = [
-                a
-                for a in self._addresses_of(info, ("unit", "coordinator", "head"))
-                if a.channel == channel
-            ]
-            if found:
-                return found
-        return [self._sink(info.slug, info.name)]
+            return [self._sink(addressee, addressee)]
+        roles = ("unit", "coordinator", "head")
+        for addresses in self._people(info, roles):
+            if any(a.channel == channel and a.recipient == recipient for a in addresses):
+                rank = CHANNEL_PREFERENCE.index(channel)
+                later = [
+                    a
+                    for a in addresses
+                    if CHANNEL_PREFERENCE.index(a.channel) > rank and a.channel not in skip
+                ]
+                if later:
+                    return [later[0]]
+        emails = [
+            a
+            for people in self._people(info, roles)
+            for a in people
+            if a.channel == "email" and a.recipient != recipient
+        ]
+        return emails or [self._sink(info.slug, info.name)]
 
     def unreachable_why(self, plan_id: str, slug: str) -> str | None:
         """Why ``slug`` is addressed to the sink (None when a channel reaches it).

@@ -655,7 +655,11 @@ def _fall_back(run: _Run, notice: Notice, *, result: DeliveryResult, now: dateti
     """The same notice on the next channel, then a word to the coordinator."""
     directory = run.directory(notice.plan_id)
     addresses = directory.fallback_addresses(
-        notice.plan_id, addressee=notice.addressee or notice.unit or "", from_channel=notice.channel
+        notice.plan_id,
+        addressee=notice.addressee or notice.unit or "",
+        channel=notice.channel,
+        recipient=notice.recipient,
+        skip=_ZALO if result.outcome is Outcome.disabled else frozenset(),
     )
     prefix = notice.idempotency_key.rsplit("|", 2)[0]
     copies = [

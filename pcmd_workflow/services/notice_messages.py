@@ -53,6 +53,7 @@ KIND_ORDER: tuple[NoticeKind, ...] = (
     NoticeKind.reminder,
     NoticeKind.dead_letter,
     NoticeKind.fallback,
+    NoticeKind.compilation,
     NoticeKind.missing_contacts,
     NoticeKind.coordinator_digest,
 )
@@ -73,8 +74,10 @@ _HEADLINE = {
     NoticeKind.reminder: "Nhắc hạn nộp báo cáo",
     NoticeKind.dead_letter: "Thông báo không gửi được",
     NoticeKind.fallback: "Thông báo đã chuyển kênh gửi",
+    NoticeKind.compilation: "Kết quả tổng hợp báo cáo",
     NoticeKind.missing_contacts: "Đơn vị chưa có thông tin liên hệ",
     NoticeKind.coordinator_digest: "Tổng hợp tình hình nộp báo cáo",
+    NoticeKind.compilation: "Kết quả tổng hợp báo cáo sau hạn nộp",
 }
 _KIND_VI = {
     NoticeKind.reminder: "Nhắc hạn nộp",
@@ -86,6 +89,8 @@ _KIND_VI = {
     NoticeKind.missing_contacts: "Danh sách đơn vị thiếu liên hệ",
     NoticeKind.dead_letter: "Báo cáo thông báo không gửi được",
     NoticeKind.fallback: "Báo cáo chuyển kênh",
+    NoticeKind.compilation: "Kết quả tổng hợp",
+    NoticeKind.compilation: "Kết quả tổng hợp kỳ báo cáo",
 }
 _INTRO = {
     "unit": (

@@ -1,8 +1,8 @@
 """Fixtures for the reminder tests: a small hand-made plan in a SQLite store, real peers.
 
 The plan (``plans/tinh-mau-01-kh-ubnd-2024.yaml``) has two duties due on Monday 17/06/2024
-(four reporters) and Tuesday 18/06/2024 (one reporter), and units with every kind of
-contact. Expected results in the tests are worked out by hand from it.
+(four reporters) and Tuesday 18/06/2024 (Sở Y tế and Tỉnh đoàn, reachable by Zalo only), and
+units with every kind of contact. Expected results in the tests are worked out by hand from it.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ CONG_AN_ZALO = "4410000000000000777"
 CONG_AN_PHONE = "84912345678"
 MTTQ = "vanphong@mttq.mau.org.vn"
 MTTQ_HEAD = "chutich@mttq.mau.org.vn"
+TINH_DOAN_ZALO = "4410000000000000888"
+TINH_DOAN_PHONE = "84987654321"
 
 
 def local(text: str) -> datetime:

@@ -43,9 +43,10 @@ def test_t_minus_2_reminds_each_unit_on_its_own_channels(store: Store) -> None:
         ("reminder", "mttq-tinh", "T-2", "unit", "email", MTTQ),
         ("reminder", "so-y-te", "T-2", "unit", "email", SO_Y_TE),
         ("reminder", "so-y-te", "T-7", "unit", "email", SO_Y_TE),  # bc-chuyen-de, due 18/06
+        ("reminder", "tinh-doan", "T-7", "unit", "sink", "sink:tinh-doan"),  # no Zalo set up
         ("reminder", "ubnd-huyen-a", "T-2", "unit", "sink", "sink:ubnd-huyen-a"),
     ]
-    assert report.inserted == 6
+    assert report.inserted == 7
     row = next(p for p in report.planned if p.reporter == "so-y-te" and p.rung == "T-2")
     assert row.as_row() == {
         "task_id": store.task_id("bc-6-thang", "so-y-te"),
@@ -66,7 +67,13 @@ def test_t_minus_2_reminds_each_unit_on_its_own_channels(store: Store) -> None:
     )
     missing = next(p for p in report.planned if p.kind == "missing_contacts")
     assert missing.payload["units"] == [
-        {"slug": "ubnd-huyen-a", "name": "UBND huyện A", "why": "chưa có thông tin liên hệ"}
+        {
+            "slug": "tinh-doan",
+            "name": "Tỉnh đoàn Mẫu",
+            "why": "chỉ có liên hệ qua Zalo (tin tư vấn OA), Zalo ZNS (tin mẫu), kênh này chưa "
+            "được cấu hình",
+        },
+        {"slug": "ubnd-huyen-a", "name": "UBND huyện A", "why": "chưa có thông tin liên hệ"},
     ]
 
 
@@ -74,14 +81,14 @@ def test_sweeping_twice_is_harmless(store: Store) -> None:
     store.configure(email_url=MAILTO)
     first = store.sweep(date(2024, 6, 13))
     second = store.sweep(date(2024, 6, 13))
-    assert (first.inserted, second.inserted, second.cancelled) == (6, 0, 0)
-    assert len(store.notices()) == 6
+    assert (first.inserted, second.inserted, second.cancelled) == (7, 0, 0)
+    assert len(store.notices()) == 7
     assert _planned(first) == _planned(second)
 
 
 def test_dry_run_writes_nothing(store: Store) -> None:
     report = store.sweep(date(2024, 6, 13), dry_run=True)
-    assert len(report.planned) == 6 and report.inserted == 0
+    assert len(report.planned) == 7 and report.inserted == 0
     assert store.notices() == []
 
 
@@ -93,6 +100,7 @@ def test_without_channels_every_unit_goes_to_the_sink_and_only_contactless_units
         "sink:so-y-te",
         "sink:cong-an-tinh",
         "sink:mttq-tinh",
+        "sink:tinh-doan",
         "sink:ubnd-huyen-a",
     }
     missing = next(p for p in report.planned if p.kind == "missing_contacts")
@@ -105,7 +113,7 @@ def test_t_plus_3_escalates_to_heads_and_the_coordinator_but_never_a_requested_u
 ) -> None:
     store.configure(email_url=MAILTO)
     report = store.sweep(date(2024, 6, 20))
-    task_rows = [r for r in _planned(report) if r[0] != "coordinator_digest"]
+    task_rows = [r for r in _planned(report) if r[1]]
     assert task_rows == [
         ("escalation", "cong-an-tinh", "T+3", "coordinator", "email", COORDINATOR),
         ("escalation", "mttq-tinh", "T+3", "coordinator", "email", COORDINATOR),
@@ -113,16 +121,18 @@ def test_t_plus_3_escalates_to_heads_and_the_coordinator_but_never_a_requested_u
         ("escalation", "so-y-te", "T+3", "head", "email", SO_Y_TE_HEAD),
         ("escalation", "ubnd-huyen-a", "T+3", "coordinator", "email", COORDINATOR),
         ("overdue", "so-y-te", "T+1", "unit", "email", SO_Y_TE),  # bc-chuyen-de
+        ("overdue", "tinh-doan", "T+1", "unit", "sink", "sink:tinh-doan"),
     ]
     digest = next(p for p in report.planned if p.kind == "coordinator_digest")
     assert digest.recipient == COORDINATOR
-    assert digest.payload["overdue_count"] == 5 and digest.payload["due_today_count"] == 0
+    assert digest.payload["overdue_count"] == 6 and digest.payload["due_today_count"] == 0
     assert [(i["unit"], i["days_late"]) for i in digest.payload["overdue"]] == [
         ("cong-an-tinh", 3),  # most days late first, then by name (Công, Sở, UBND, Ủy)
         ("so-y-te", 3),
         ("ubnd-huyen-a", 3),
         ("mttq-tinh", 3),
         ("so-y-te", 2),
+        ("tinh-doan", 2),
     ]
 
 
@@ -145,7 +155,7 @@ def test_a_later_rung_supersedes_waiting_notices(store: Store) -> None:
     store.configure(email_url=MAILTO)
     store.sweep(date(2024, 6, 13))
     report = store.sweep(date(2024, 6, 17))
-    assert report.cancelled == 5  # four T-2 and one T-7 still waiting
+    assert report.cancelled == 6  # four T-2 and two T-7 still waiting
     cancelled = store.notices(status="cancelled")
     assert {n.rung for n in cancelled} == {"T-2", "T-7"}
     assert {n.status_reason for n in cancelled} == {"đã có mốc nhắc mới hơn thay thế"}
@@ -155,6 +165,7 @@ def test_a_later_rung_supersedes_waiting_notices(store: Store) -> None:
         ("mttq-tinh", "T0"),
         ("so-y-te", "T-2"),  # bc-chuyen-de: T-2 is 14/06, T0 is 18/06
         ("so-y-te", "T0"),
+        ("tinh-doan", "T-2"),
         ("ubnd-huyen-a", "T0"),
     ]
 
@@ -185,7 +196,7 @@ def test_submission_and_excusal_cancel_and_stop_the_rungs(store: Store) -> None:
     assert by_task[so_y_te].status_reason == "đơn vị đã nộp báo cáo"
     assert by_task[cong_an].status == "cancelled"
     assert by_task[cong_an].status_reason == "đơn vị được miễn báo cáo"
-    assert report.cancelled == 3  # and the T-7 of bc-chuyen-de, superseded by its T-2
+    assert report.cancelled == 4  # and the two T-7 of bc-chuyen-de, superseded by T-2
     later = store.sweep(date(2024, 6, 20))
     assert not any(p.task_id in (so_y_te, cong_an) for p in later.planned)
 
