@@ -83,7 +83,6 @@ class NoticeKind(StrEnum):
     missing_contacts = "missing_contacts"  # units no channel can reach
     dead_letter = "dead_letter"  # notices given up after the retry limit
     fallback = "fallback"  # a Zalo notice went by e-mail or the sink instead
-    compilation = "compilation"  # a period's roll-up: who reported, who is missing
     compilation = "compilation"  # a period compiled after its deadline: result, missing units
 
 

@@ -77,7 +77,6 @@ _HEADLINE = {
     NoticeKind.compilation: "Kết quả tổng hợp báo cáo",
     NoticeKind.missing_contacts: "Đơn vị chưa có thông tin liên hệ",
     NoticeKind.coordinator_digest: "Tổng hợp tình hình nộp báo cáo",
-    NoticeKind.compilation: "Kết quả tổng hợp báo cáo sau hạn nộp",
 }
 _KIND_VI = {
     NoticeKind.reminder: "Nhắc hạn nộp",
@@ -90,7 +89,6 @@ _KIND_VI = {
     NoticeKind.dead_letter: "Báo cáo thông báo không gửi được",
     NoticeKind.fallback: "Báo cáo chuyển kênh",
     NoticeKind.compilation: "Kết quả tổng hợp",
-    NoticeKind.compilation: "Kết quả tổng hợp kỳ báo cáo",
 }
 _INTRO = {
     "unit": (
