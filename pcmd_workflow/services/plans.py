@@ -30,7 +30,6 @@ from pcmd_workflow.domain.plan_loader import check_plan_bytes
 from pcmd_workflow.errors import NotFound, PlanError, PlanValidationError
 from pcmd_workflow.settings import get_settings
 from pcmd_workflow.store.models import (
-    AuditEntry,
     Excusal,
     Extension,
     ObligationRecord,
@@ -39,6 +38,7 @@ from pcmd_workflow.store.models import (
     Submission,
     Task,
     UnitRecord,
+    audit_table,
     plan_versions_table,
     plans_table,
     tasks_table,
@@ -321,7 +321,7 @@ def load_plan(
         audits=audits,
     )
     if audits:
-        session.execute(insert(AuditEntry), audits)
+        session.execute(insert(audit_table), audits)
     session.flush()
     return LoadReport(
         plan_id=plan.id,

@@ -49,6 +49,7 @@ from pcmd_workflow.store.models import (
     ReturnRecord,
     Submission,
     Task,
+    audit_table,
     excusals_table,
     obligations_table,
     submissions_table,
@@ -168,7 +169,7 @@ def _audit(
     after: Mapping[str, Any] | None = None,
 ) -> None:
     session.execute(
-        insert(AuditEntry),
+        insert(audit_table),
         [
             {
                 "at": at,

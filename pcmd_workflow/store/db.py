@@ -9,6 +9,7 @@ serialise on a task take a write lock first (:func:`lock_task`).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +45,10 @@ __all__ = [
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-_engines: dict[str, Engine] = {}
+#: engines by URL; the settings only change URL in tests, so a few are kept, older ones closed
+_engines: OrderedDict[str, Engine] = OrderedDict()
 _engines_lock = threading.Lock()
+_MAX_ENGINES = 4
 
 
 def normalise_url(url: str) -> str:
@@ -109,6 +112,11 @@ def get_engine() -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = _engines[url] = make_engine(url)
+            while len(_engines) > _MAX_ENGINES:
+                _old_url, old = _engines.popitem(last=False)
+                old.dispose()
+        else:
+            _engines.move_to_end(url)
     return engine
 
 
