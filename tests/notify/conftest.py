@@ -27,7 +27,7 @@ from pcmd_workflow.store.db import make_engine, session_scope, upgrade
 from pcmd_workflow.store.models import Task
 from pcmd_workflow.store.outbox import DeliveryAttempt, Notice
 
-__all__ = ["Store", "local", "smtp_server", "store", "zalo_server"]
+__all__ = ["Store", "empty_store", "local", "smtp_server", "store", "zalo_server"]
 
 PLAN = Path(__file__).parent / "plans" / "tinh-mau-01-kh-ubnd-2024.yaml"
 PLAN_ID = "tinh-mau-01-kh-ubnd-2024"
@@ -107,18 +107,34 @@ class Store:
             return task.task_id
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    """The mini plan loaded into a fresh SQLite store; settings point at it."""
+def _store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, plans: list[Path]) -> Store:
     url = f"sqlite:///{tmp_path / 'notify.sqlite3'}"
     monkeypatch.setenv("PCMD_DATABASE_URL", url)
     monkeypatch.setenv("PCMD_PORTAL_URL", "https://baocao.mau.gov.vn")
     reset_settings()
     engine = make_engine(url)
     upgrade(engine)
-    with session_scope(engine) as session:
-        load_plans(session, [PLAN], clock=FixedClock(LOADED_AT))
+    if plans:
+        with session_scope(engine) as session:
+            load_plans(session, plans, clock=FixedClock(LOADED_AT))
+    return Store(engine=engine, monkeypatch=monkeypatch, url=url)
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The mini plan loaded into a fresh SQLite store; settings point at it."""
+    made = _store(tmp_path, monkeypatch, plans=[PLAN])
     try:
-        yield Store(engine=engine, monkeypatch=monkeypatch, url=url)
+        yield made
     finally:
-        engine.dispose()
+        made.engine.dispose()
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A fresh SQLite store with no plan; settings point at it."""
+    made = _store(tmp_path, monkeypatch, plans=[])
+    try:
+        yield made
+    finally:
+        made.engine.dispose()
