@@ -1,0 +1,220 @@
+"""Who may use each route: one rule per route, declared where the route is declared.
+
+Every route of the application states its audience with :func:`allow`:
+
+- ``anonymous``: anyone (the login page, static files, the health check, the API schema);
+- ``agency``: whoever holds a valid portal token (the link in a reminder,
+  :mod:`pcmd_workflow.services.tokens`) — the token's unit and plan only;
+- ``coordinator``: a logged-in coordinator (the plans of their province) or administrator;
+- ``admin``: an administrator.
+
+The rule is enforced centrally by :class:`GuardedRoute` before the endpoint runs (and before
+its body is parsed), together with the CSRF check of every POST. A route without a rule is
+refused (deny by default), and ``tests/web/test_access_rules.py`` walks ``app.routes`` so
+that a new route without a rule fails the test suite. The rule also appears in the OpenAPI
+schema as ``x-pcmd-access``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
+
+from pcmd_workflow.errors import AuthError, PcmdError
+from pcmd_workflow.services.tokens import read_unit_token
+from pcmd_workflow.store.users import find_user
+from pcmd_workflow.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    csrf_valid,
+    hash_fingerprint,
+)
+from pcmd_workflow.web.state import WebState, web_state
+
+__all__ = [
+    "ACCESS_KEY",
+    "NON_API_RULES",
+    "Access",
+    "Agency",
+    "Coordinator",
+    "CsrfRejected",
+    "GuardedRoute",
+    "LoginRequired",
+    "RouteWithoutRule",
+    "allow",
+    "current_agency",
+    "current_user",
+    "optional_user",
+    "rule_of",
+]
+
+ACCESS_KEY = "x-pcmd-access"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Access(StrEnum):
+    anonymous = "anonymous"
+    agency = "agency"
+    coordinator = "coordinator"
+    admin = "admin"
+
+
+#: Rules of the routes that are not API routes (mounted files, FastAPI's schema).
+NON_API_RULES: dict[str, Access] = {"static": Access.anonymous, "openapi": Access.anonymous}
+
+
+class LoginRequired(AuthError):
+    """A coordinator page asked without a valid session."""
+
+
+class CsrfRejected(AuthError):
+    """A POST without the CSRF token of its client."""
+
+
+class RouteWithoutRule(PcmdError):
+    """A route that declares no audience (refused: deny by default)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coordinator:
+    """A logged-in coordinator: one province (a plan ``jurisdiction``), or every one."""
+
+    username: str
+    province: str | None
+    is_admin: bool
+
+    @property
+    def scope(self) -> str | None:
+        """The jurisdiction to filter by (None: every plan)."""
+        return None if self.is_admin else self.province
+
+    def sees(self, province: str | None) -> bool:
+        return self.is_admin or (province is not None and province == self.province)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agency:
+    """The holder of a portal token: one unit of one plan."""
+
+    plan_id: str
+    unit: str
+    token: str
+
+
+def allow(access: Access) -> dict[str, Any]:
+    """Route keyword arguments declaring who may use it: ``@router.get(path, **allow(...))``."""
+    return {"openapi_extra": {ACCESS_KEY: access.value}}
+
+
+def rule_of(route: BaseRoute) -> Access | None:
+    """The declared audience of ``route`` (None: no rule)."""
+    if isinstance(route, APIRoute):
+        value = (route.openapi_extra or {}).get(ACCESS_KEY)
+        try:
+            return Access(value) if value is not None else None
+        except ValueError:
+            return None
+    return NON_API_RULES.get(getattr(route, "name", "") or "")
+
+
+def _session_user(request: Request, state: WebState) -> Coordinator | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    found = state.sessions.loads(raw)
+    if found is None:
+        return None
+    username, fingerprint = found
+    with Session(state.engine) as session:
+        user = find_user(session, username)
+        if user is None or user.disabled:
+            return None
+        if hash_fingerprint(user.password_hash) != fingerprint:
+            return None
+        return Coordinator(username=user.username, province=user.province, is_admin=user.is_admin)
+
+
+async def _check_csrf(request: Request, state: WebState) -> None:
+    nonce = getattr(request.state, "csrf_nonce", None)
+    token = request.headers.get(CSRF_HEADER)
+    if token is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    if not csrf_valid(nonce, token, secret=state.secret):
+        raise CsrfRejected(
+            "biểu mẫu đã hết hạn hoặc không hợp lệ (thiếu mã chống giả mạo CSRF); "
+            "hãy tải lại trang rồi gửi lại"
+        )
+
+
+def _resolve(request: Request, state: WebState, access: Access) -> None:
+    if access is Access.agency:
+        token = str(request.path_params.get("token", ""))
+        plan_id, unit = read_unit_token(token, now=state.clock.now())
+        request.state.agency = Agency(plan_id=plan_id, unit=unit, token=token)
+        return
+    user = _session_user(request, state)
+    request.state.user = user
+    if access is Access.anonymous:
+        return
+    if user is None:
+        raise LoginRequired("cần đăng nhập để xem trang này")
+    if access is Access.admin and not user.is_admin:
+        raise AuthError("trang này chỉ dành cho quản trị viên")
+
+
+async def enforce(request: Request, access: Access | None) -> None:
+    """Check the route's rule (and the CSRF token of a POST) before the endpoint runs."""
+    if access is None:
+        raise RouteWithoutRule(f"đường dẫn {request.url.path} chưa khai báo quyền truy cập")
+    state = web_state(request)
+    if request.method not in _SAFE_METHODS:
+        await _check_csrf(request, state)
+    await run_in_threadpool(_resolve, request, state, access)
+
+
+class GuardedRoute(APIRoute):
+    """An API route whose declared rule is enforced before its endpoint (see module doc)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        access = rule_of(self)
+
+        async def guarded(request: Request) -> Response:
+            await enforce(request, access)
+            return await handler(request)
+
+        return guarded
+
+
+def current_user(request: Request) -> Coordinator:
+    """The coordinator of a ``coordinator``/``admin`` route (set by the guard)."""
+    user = getattr(request.state, "user", None)
+    if not isinstance(user, Coordinator):
+        raise LoginRequired("cần đăng nhập để xem trang này")
+    return user
+
+
+def optional_user(request: Request) -> Coordinator | None:
+    user = getattr(request.state, "user", None)
+    return user if isinstance(user, Coordinator) else None
+
+
+def current_agency(request: Request) -> Agency:
+    """The token holder of an ``agency`` route (set by the guard)."""
+    agency = getattr(request.state, "agency", None)
+    if not isinstance(agency, Agency):
+        raise AuthError("liên kết không hợp lệ")
+    return agency
