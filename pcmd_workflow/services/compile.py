@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +171,18 @@ class CompiledReport:
     previous_at: datetime | None
     layout: Layout
 
-    def changed(self) -> dict[tuple[str, str], Change]:
+    @cached_property
+    def _changed(self) -> dict[tuple[str, str], Change]:
         return {(c.unit, c.row): c for c in self.changes}
+
+    def changed(self) -> dict[tuple[str, str], Change]:
+        """Changes since the previous compilation by ``(unit, row)``."""
+        return self._changed
+
+    @cached_property
+    def parents(self) -> frozenset[str]:
+        """Units with at least one child in the roll-up tree."""
+        return frozenset(n.parent for n in self.rollup.nodes.values() if n.parent is not None)
 
     def sheet_nodes(self) -> list[NodeTotals]:
         """The compiled total, then every intermediate or district-level node."""
@@ -179,11 +190,15 @@ class CompiledReport:
         return [
             n
             for n in self.rollup.nodes.values()
-            if n.unit == root or n.level == "district" or _has_children(self.rollup, n.unit)
+            if n.unit == root or n.level == "district" or n.unit in self.parents
         ]
 
     def result(self) -> dict[str, Any]:
         """Everything compiled, as JSON-ready data (what the ``.json`` export holds)."""
+        return self._result
+
+    @cached_property
+    def _result(self) -> dict[str, Any]:
         return {
             "plan": self.plan.id,
             "obligation": self.obligation.id,
@@ -208,15 +223,11 @@ class CompiledReport:
 
     def checksum(self) -> str:
         """sha256 of what was compiled (figures, completeness, targets), not of when."""
-        data = self.result()
-        for key in ("as_of", "changes", "previous_at"):
-            data.pop(key)
+        data = {
+            k: v for k, v in self.result().items() if k not in ("as_of", "changes", "previous_at")
+        }
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _has_children(compiled: Rollup, slug: str) -> bool:
-    return any(n.parent == slug for n in compiled.nodes.values())
 
 
 def _target_dict(t: TargetResult) -> dict[str, Any]:
@@ -511,45 +522,71 @@ def _sheet_title(report: CompiledReport, node: NodeTotals, used: set[str]) -> st
     return title
 
 
+def _register_styles(wb: Any) -> None:
+    """Named cell styles (assigning a named style is ~3x faster than font + border + ...)."""
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+
+    thin = Side(style="thin")
+    grid = Border(left=thin, right=thin, top=thin, bottom=thin)
+    fonts = {
+        "": Font(name="Times New Roman", size=12),
+        "b": Font(name="Times New Roman", size=12, bold=True),
+        "i": Font(name="Times New Roman", size=12, italic=True),
+    }
+    wrap = Alignment(wrap_text=True, vertical="top")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    right = Alignment(horizontal="right", vertical="top")
+    styles = {
+        # name: (font, alignment, border, number format)
+        "pcmd-line": ("b", centre, None, "General"),
+        "pcmd-line-plain": ("", centre, None, "General"),
+        "pcmd-line-italic": ("i", centre, None, "General"),
+        "pcmd-note": ("i", wrap, None, "General"),
+        "pcmd-part": ("b", wrap, None, "General"),
+        "pcmd-header": ("b", centre, grid, "General"),
+        "pcmd-label": ("", wrap, grid, "General"),
+        "pcmd-heading": ("b", wrap, grid, "General"),
+        "pcmd-unit": ("", centre, grid, "General"),
+        "pcmd-text": ("", wrap, grid, "General"),
+        "pcmd-int": ("", right, grid, "#,##0"),
+        "pcmd-decimal": ("", right, grid, "#,##0.00"),
+        "pcmd-sign": ("b", centre, None, "General"),
+        "pcmd-sign-hint": ("i", centre, None, "General"),
+    }
+    for name, (font, align, border, fmt) in styles.items():
+        style = NamedStyle(name=name, font=fonts[font], alignment=align, number_format=fmt)
+        if border is not None:
+            style.border = border
+        wb.add_named_style(style)
+
+
 class _Sheet:
     """One worksheet being written top to bottom (row cursor ``r``)."""
 
     def __init__(self, ws: Any) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
         self.ws = ws
         self.r = 0
-        thin = Side(style="thin")
-        self.grid = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.base = Font(name="Times New Roman", size=12)
-        self.bold = Font(name="Times New Roman", size=12, bold=True)
-        self.italic = Font(name="Times New Roman", size=12, italic=True)
-        self.wrap = Alignment(wrap_text=True, vertical="top")
-        self.centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        self.right = Alignment(horizontal="right", vertical="top")
-        self.changed_fill = PatternFill("solid", fgColor="FFF2CC")
         for col, width in zip("ABCD", (80, 16, 14, 48), strict=True):
             ws.column_dimensions[col].width = width
 
-    def put(self, col: int, value: Any, *, font: Any = None, align: Any = None) -> Any:
+    def put(self, col: int, value: Any, style: str) -> Any:
         cell = self.ws.cell(row=self.r, column=col)
         if isinstance(value, str):
             cell.value = _text(value)
             cell.data_type = "s"  # never a formula, whatever the text starts with
-            if cell.value.startswith(_FORMULA_START):
-                cell.quotePrefix = True
         else:
             cell.value = value
-        cell.font = font or self.base
-        cell.alignment = align or self.wrap
+        cell.style = style
+        if isinstance(value, str) and cell.value.startswith(_FORMULA_START):
+            cell.quotePrefix = True
         return cell
 
-    def line(self, text: str | None, *, font: Any = None) -> None:
+    def line(self, text: str | None, style: str = "pcmd-line") -> None:
         """A title line merged across the four columns."""
         if not text:
             return
         self.r += 1
-        self.put(1, text, font=font or self.bold, align=self.centre)
+        self.put(1, text, style)
         self.ws.merge_cells(start_row=self.r, start_column=1, end_row=self.r, end_column=4)
 
     def header(self, columns: Sequence[str]) -> None:
@@ -557,35 +594,37 @@ class _Sheet:
         labels = [*list(columns)[:3]]
         labels += [""] * (3 - len(labels)) + ["Ghi chú"]
         for col, text in enumerate(labels, start=1):
-            self.put(col, text, font=self.bold, align=self.centre).border = self.grid
+            self.put(col, text, "pcmd-header")
 
     def signoff(self, note: str) -> None:
         """The form's footer: the cut-off note, «NGƯỜI LẬP BIỂU» / «THỦ TRƯỞNG ĐƠN VỊ»."""
         self.r += 2
-        self.put(1, note, font=self.italic)
-        for title, hint in (
-            ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ"),
-            ("(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)"),
+        self.put(1, note, "pcmd-note")
+        for title, hint, style, gap in (
+            ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "pcmd-sign", 2),
+            ("(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)", "pcmd-sign-hint", 1),
         ):
-            self.r += 2 if title.isupper() else 1
-            font = self.bold if title.isupper() else self.italic
-            self.put(1, title, font=font, align=self.centre)
-            self.put(3, hint, font=font, align=self.centre)
+            self.r += gap
+            self.put(1, title, style)
+            self.put(3, hint, style)
             self.ws.merge_cells(start_row=self.r, start_column=3, end_row=self.r, end_column=4)
 
 
 def write_xlsx(report: CompiledReport, path: Path) -> None:
     """The plan's form filled with the compiled figures, one sheet per level."""
     from openpyxl import Workbook
+    from openpyxl.styles import PatternFill
 
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
+    _register_styles(wb)
+    changed_fill = PatternFill("solid", fgColor="FFF2CC")
     used: set[str] = set()
     changed = report.changed()
+    columns = tuple(report.form.columns) or ("Nội dung", "Đơn vị tính", "Số lượng")
     for node in report.sheet_nodes():
         sheet = _Sheet(wb.create_sheet(_sheet_title(report, node, used)))
         _sheet_heading(report, node, sheet)
-        columns = tuple(report.form.columns) or ("Nội dung", "Đơn vị tính", "Số lượng")
         part: str | None = None
         for i, row in enumerate(report.form.rows):
             letter = row.id.split(".", 1)[0]
@@ -593,32 +632,30 @@ def write_xlsx(report: CompiledReport, path: Path) -> None:
                 part = letter
                 title, part_columns = report.layout.parts.get(letter, (letter, columns))
                 sheet.r += 1
-                sheet.put(1, title, font=sheet.bold)
+                sheet.put(1, title, "pcmd-part")
                 sheet.header(part_columns or columns)
             elif i == 0 and not report.layout.parts:
                 sheet.header(columns)
             sheet.r += 1
             is_title = not row.has_value
             unit = "" if is_title or part == "A" else (row.unit or "")
-            cells = [
-                sheet.put(1, _row_text(row), font=sheet.bold if is_title else None),
-                sheet.put(2, unit, align=sheet.centre),
-                sheet.put(3, None),
-                sheet.put(4, ""),
-            ]
-            for cell in cells:
-                cell.border = sheet.grid
+            sheet.put(1, _row_text(row), "pcmd-heading" if is_title else "pcmd-label")
+            sheet.put(2, unit, "pcmd-unit")
             total = None if is_title else node.rows.get(row.id)
             if total is None or not total.shown:
+                sheet.put(3, None, "pcmd-text")
+                sheet.put(4, "", "pcmd-text")
                 continue
             if total.kind is RowKind.boolean:
-                sheet.put(3, row_display(total), align=sheet.centre)
-            elif total.value is not None:
-                value = sheet.put(3, total.value, align=sheet.right)
-                value.number_format = "#,##0" if isinstance(total.value, int) else "#,##0.00"
-            sheet.put(4, _row_note(report, node, total))
+                sheet.put(3, row_display(total), "pcmd-unit")
+            elif total.value is None:
+                sheet.put(3, None, "pcmd-text")
+            else:
+                integral = isinstance(total.value, int)
+                sheet.put(3, total.value, "pcmd-int" if integral else "pcmd-decimal")
+            sheet.put(4, _row_note(report, node, total), "pcmd-text")
             if (node.unit, row.id) in changed:
-                sheet.ws.cell(row=sheet.r, column=3).fill = sheet.changed_fill
+                sheet.ws.cell(row=sheet.r, column=3).fill = changed_fill
         sheet.signoff(report.form.cutoff_note or f"Kỳ báo cáo: {report.period}")
         sheet.ws.page_setup.orientation = "portrait"
         sheet.ws.page_setup.paperSize = sheet.ws.PAPERSIZE_A4
@@ -631,15 +668,15 @@ def _sheet_heading(report: CompiledReport, node: NodeTotals, sheet: _Sheet) -> N
     sheet.line(report.layout.appendix)
     sheet.line(report.form.title)
     sheet.line(report.layout.subtitle)
-    sheet.line(report.layout.attached or _attached(report.plan), font=sheet.italic)
-    scope = "tổng hợp" if _has_children(report.rollup, node.unit) else "số liệu của đơn vị"
-    sheet.line(f"Đơn vị: {node.name} ({scope}) — kỳ báo cáo {report.period}", font=sheet.base)
+    sheet.line(report.layout.attached or _attached(report.plan), "pcmd-line-italic")
+    scope = "tổng hợp" if node.unit in report.parents else "số liệu của đơn vị"
+    sheet.line(f"Đơn vị: {node.name} ({scope}) — kỳ báo cáo {report.period}", "pcmd-line-plain")
     status = f"Đã tổng hợp số liệu của {len(node.reported)}/{len(node.reporters)} đơn vị"
     if node.missing:
         status += f"; chưa có số liệu: {_unit_names(report, node.missing)}"
     if node.rejected:
         status += f"; số liệu có lỗi, chưa tổng hợp: {_unit_names(report, node.rejected)}"
-    sheet.line(status + f" (tính đến {_instant_vi(report.as_of)})", font=sheet.italic)
+    sheet.line(status + f" (tính đến {_instant_vi(report.as_of)})", "pcmd-line-italic")
     sheet.r += 1
 
 
