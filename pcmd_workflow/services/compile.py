@@ -72,6 +72,7 @@ __all__ = [
     "Layout",
     "build_report",
     "compile_period",
+    "gather_report",
     "html_context",
     "load_layout",
     "output_stem",
@@ -349,25 +350,20 @@ def _accepted_values(
     return latest
 
 
-def compile_period(
+def gather_report(
     session: Session,
     *,
     plan_id: str,
     obligation: str,
     period: str,
-    as_of: date | datetime | None,
-    out_dir: Path,
-    clock: Clock | None = None,
+    at: datetime,
     layouts_dir: Path | None = None,
-) -> CompilationResult:
-    """Compile one obligation and period from the store and write the three outputs.
+) -> CompiledReport:
+    """The compiled report at instant ``at`` from the store; nothing is written.
 
-    ``as_of`` a day means that day at 07:00 local (CONTRACTS); None means now. Statuses and
-    accepted versions are those in force at that instant.
+    The plan as stored, the obligation's tasks with their statuses at ``at``, the latest
+    version of each task accepted at ``at``, and the previous compilation (for changes).
     """
-    clock = clock or SystemClock()
-    now = clock.now()
-    at = as_instant(as_of) if as_of is not None else now
     try:
         plan = stored_plan(session, plan_id)
     except NotFound as exc:
@@ -383,13 +379,13 @@ def compile_period(
             "vụ báo cáo và kỳ (`pcmd tasks list --plan ...`)"
         )
     values = _accepted_values(session, [v.task_id for v in views], now=at)
-    entries = []
-    for v in views:
-        unit = plan.unit(v.reporter)
-        entries.append(
+    order = {u.slug: i for i, u in enumerate(plan.units)}
+    names = {u.slug: u.name for u in plan.units}
+    entries = sorted(
+        (
             TaskEntry(
                 unit=v.reporter,
-                name=unit.name if unit else v.reporter,
+                name=names.get(v.reporter, v.reporter),
                 status=str(v.status),
                 due_date=v.due_date,
                 received_at=v.submitted_at,
@@ -397,14 +393,15 @@ def compile_period(
                 review=None if v.review is None else str(v.review),
                 task_id=v.task_id,
             )
-        )
-    order = {u.slug: i for i, u in enumerate(plan.units)}
-    entries.sort(key=lambda e: (order.get(e.unit, len(order)), e.unit))
+            for v in views
+        ),
+        key=lambda e: (order.get(e.unit, len(order)), e.unit),
+    )
     submissions = [
         UnitValues(unit=v.reporter, values=values[v.task_id]) for v in views if v.task_id in values
     ]
     previous = latest_compilation(session, plan_id=plan_id, obligation=obligation, period=period)
-    report = build_report(
+    return build_report(
         plan=plan,
         obligation=obligation,
         period=period,
@@ -416,6 +413,37 @@ def compile_period(
         on=views[0].cutoff_end,
         layout=load_layout(plan_id, directory=layouts_dir),
     )
+
+
+def compile_period(
+    session: Session,
+    *,
+    plan_id: str,
+    obligation: str,
+    period: str,
+    as_of: date | datetime | None,
+    out_dir: Path,
+    clock: Clock | None = None,
+    layouts_dir: Path | None = None,
+) -> CompilationResult:
+    """Compile one obligation and period from the store, write the three outputs and record
+    a :class:`Compilation` row.
+
+    ``as_of`` a day means that day at 07:00 local (CONTRACTS); None means now. Statuses and
+    accepted versions are those in force at that instant.
+    """
+    clock = clock or SystemClock()
+    now = clock.now()
+    at = as_instant(as_of) if as_of is not None else now
+    report = gather_report(
+        session,
+        plan_id=plan_id,
+        obligation=obligation,
+        period=period,
+        at=at,
+        layouts_dir=layouts_dir,
+    )
+    previous = latest_compilation(session, plan_id=plan_id, obligation=obligation, period=period)
     files = write_outputs(report, out_dir=out_dir)
     checksum = report.checksum()
     row = Compilation(
