@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,8 @@ from pcmd_workflow.domain.indicators import (
     row_display,
     summarize_completeness,
 )
-from pcmd_workflow.domain.plan import IndicatorForm, Plan, RowKind, Target
+from pcmd_workflow.domain.plan import IndicatorForm, Plan, RowKind, Target, TargetIndicator
+from pcmd_workflow.domain.plan_loader import load_plan_file
 from pcmd_workflow.errors import CompilationError
 
 REPORTERS = [
@@ -589,3 +591,30 @@ def test_tree_with_an_unknown_parent_stops_there() -> None:
     assert [
         (u.slug, u.parent) for u in rollup_tree(plan, reporters=["so-a"], on=date(2025, 1, 1))
     ] == [("so-a", None)]
+
+
+CALENDARS = Path(__file__).resolve().parents[2] / "calendars"
+
+
+@pytest.mark.parametrize(
+    ("plan_file", "target_id", "inspected", "status"),
+    [
+        ("ha-noi-255-kh-ubnd-2021.yaml", "t001-10", 61, "met"),  # «trên 60%»: strict
+        ("ha-noi-255-kh-ubnd-2021.yaml", "t001-10", 60, "not_met"),
+        ("quang-ngai-1736-qd-ubnd-2021.yaml", "t004-08", 20, "met"),  # «ít nhất 20%»
+        ("quang-ngai-1736-qd-ubnd-2021.yaml", "t004-08", 19, "not_met"),
+    ],
+)
+def test_stored_comparators_of_real_targets(
+    plan_file: str, target_id: str, inspected: int, status: str
+) -> None:
+    """The share of vulnerable establishments inspected, judged with each plan's own
+    comparator; the rows are those of a form measuring it (inspected / establishments)."""
+    plan = load_plan_file(CALENDARS / plan_file)
+    (target,) = [t for t in plan.targets if t.id == target_id]
+    measured = target.model_copy(
+        update={"indicator": TargetIndicator(form="f", numerator="B.1.1", denominator="B.1")}
+    )
+    compiled = _flat({"B.1": 100, "B.1.1": inspected})
+    (result,) = evaluate_targets(targets=[measured], form=_mini_form(), totals=compiled.root_totals)
+    assert (result.status, result.actual) == (status, float(inspected))
