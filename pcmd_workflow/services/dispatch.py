@@ -36,13 +36,13 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import psutil
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, tuple_, update
 from sqlmodel import Session
 
 from pcmd_workflow.channels.base import DeliveryResult, Outcome, OutgoingMessage, Reason
@@ -55,7 +55,7 @@ from pcmd_workflow.domain.statuses import OPEN_STATUSES
 from pcmd_workflow.services.addressing import CHANNEL_VI, Address, ChannelAvailability, Directory
 from pcmd_workflow.services.notice_messages import kind_vi, render_message
 from pcmd_workflow.services.sweep import PlannedNotice, insert_notices
-from pcmd_workflow.services.tasks import list_tasks
+from pcmd_workflow.services.tasks import TaskView, list_tasks
 from pcmd_workflow.settings import Settings, get_settings
 from pcmd_workflow.store.outbox import ACTIVE_STATUSES, DeliveryAttempt, Notice, NoticeStatus
 
@@ -113,8 +113,8 @@ class DispatchPolicy:
     lease: timedelta = timedelta(minutes=5)
     #: a Zalo quota refusal falls back to e-mail when the due date is this close (working days)
     quota_fallback_days: int = 2
-    #: groups fetched per query
-    batch: int = 200
+    #: groups (one message each) reserved per transaction
+    claim_groups: int = 25
 
     def delay_after(self, attempts: int) -> timedelta:
         """The wait after the ``attempts``-th failed try (the last step repeats)."""
@@ -311,6 +311,9 @@ def _run(run: _Run, *, limit: int | None) -> None:
             report.rescheduled += _defer_to_window(run, now=now)
             return
         n = notices_table
+        wanted = run.policy.claim_groups
+        if limit is not None:
+            wanted = min(wanted, limit - report.messages)
         groups = [
             (c, r)
             for c, r in session.execute(
@@ -318,18 +321,15 @@ def _run(run: _Run, *, limit: int | None) -> None:
                 .where(*_due(now))
                 .group_by(n.c.channel, n.c.recipient)
                 .order_by(func.min(n.c.send_after), n.c.channel, n.c.recipient)
-                .limit(run.policy.batch + len(tried))
+                .limit(wanted + len(tried))
             )
             if (c, r) not in tried
-        ]
+        ][:wanted]
         session.commit()
         if not groups:
             return
-        for group in groups[: run.policy.batch]:
-            if limit is not None and report.messages >= limit:
-                return
-            tried.add(group)
-            _deliver_group(run, channel=group[0], recipient=group[1])
+        tried.update(groups)
+        _deliver_chunk(run, groups=groups, now=now)
 
 
 def _defer_to_window(run: _Run, *, now: datetime) -> int:
@@ -349,39 +349,79 @@ def _defer_to_window(run: _Run, *, now: datetime) -> int:
     return moved
 
 
-def _claim(run: _Run, *, channel: str, recipient: str, now: datetime) -> list[Notice]:
+@dataclass
+class _Claim:
+    """Notices this process reserved, by (channel, recipient), and until when."""
+
+    token: str
+    until: datetime
+    groups: dict[tuple[str, str], list[Notice]]
+
+
+def _claim(run: _Run, *, groups: Sequence[tuple[str, str]], now: datetime) -> _Claim:
+    """Reserve the due notices of ``groups`` in one committed transaction."""
     n = notices_table
     token = f"{run.owner}#{uuid.uuid4().hex[:8]}"
+    until = now + run.policy.lease
     run.session.execute(
         update(n)
-        .where(n.c.channel == channel, n.c.recipient == recipient, *_due(now))
-        .values(claimed_by=token, lease_until=now + run.policy.lease, updated_at=now)
+        .where(tuple_(n.c.channel, n.c.recipient).in_(list(groups)), *_due(now))
+        .values(claimed_by=token, lease_until=until, updated_at=now)
     )
     run.session.commit()
-    claimed = list(
-        run.session.execute(
-            select(Notice)
-            .where(Notice.claimed_by == token)  # type: ignore[arg-type]
-            .order_by(Notice.id)  # type: ignore[arg-type]
-            .execution_options(populate_existing=True)
-        ).scalars()
+    claimed: dict[tuple[str, str], list[Notice]] = {}
+    for notice in run.session.execute(
+        select(Notice)
+        .where(Notice.claimed_by == token)  # type: ignore[arg-type]
+        .order_by(Notice.id)  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
+    ).scalars():
+        claimed.setdefault((notice.channel, notice.recipient), []).append(notice)
+    return _Claim(token=token, until=until, groups=claimed)
+
+
+def _renew(run: _Run, claim: _Claim, *, now: datetime) -> None:
+    """Extend the lease of what is still reserved when half of it has gone by."""
+    if claim.until - now > run.policy.lease / 2:
+        return
+    claim.until = now + run.policy.lease
+    n = notices_table
+    run.session.execute(
+        update(n).where(n.c.claimed_by == claim.token).values(lease_until=claim.until)
     )
-    return claimed
+    run.session.commit()
 
 
-def _still_needed(run: _Run, notices: list[Notice], *, now: datetime) -> list[Notice]:
-    """Cancel the claimed notices whose task was closed or moved since the sweep."""
+def _release(run: _Run, claim: _Claim) -> None:
+    """Give back what this process reserved but did not send."""
+    n = notices_table
+    run.session.execute(
+        update(n).where(n.c.claimed_by == claim.token).values(claimed_by=None, lease_until=None)
+    )
+    run.session.commit()
+
+
+def _task_views(run: _Run, notices: Iterable[Notice], *, now: datetime) -> dict[int, TaskView]:
     task_ids = sorted(
         {x.task_id for x in notices if x.task_id is not None and x.kind in _TASK_KINDS}
     )
-    if not task_ids:
-        return notices
-    views = {
-        v.task_id: v
-        for v in list_tasks(
-            run.session, as_of=now, task_ids=task_ids, include_cancelled=True, calendar=run.calendar
-        )
-    }
+    views: dict[int, TaskView] = {}
+    for start in range(0, len(task_ids), 500):
+        for view in list_tasks(
+            run.session,
+            as_of=now,
+            task_ids=task_ids[start : start + 500],
+            include_cancelled=True,
+            calendar=run.calendar,
+        ):
+            views[view.task_id] = view
+    return views
+
+
+def _still_needed(
+    run: _Run, notices: list[Notice], *, views: Mapping[int, TaskView], now: datetime
+) -> list[Notice]:
+    """Cancel the claimed notices whose task was closed or moved since the sweep."""
     keep: list[Notice] = []
     for notice in notices:
         if notice.task_id is None or notice.kind not in _TASK_KINDS:
@@ -412,12 +452,36 @@ def _still_needed(run: _Run, notices: list[Notice], *, now: datetime) -> list[No
     return keep
 
 
-def _deliver_group(run: _Run, *, channel: str, recipient: str) -> None:
+def _deliver_chunk(run: _Run, *, groups: Sequence[tuple[str, str]], now: datetime) -> None:
+    """Claim a chunk of groups at once, then send and record them one message at a time.
+
+    Claiming ahead costs no duplicates: a crash can only repeat the message being sent
+    when it happened (sent, result not yet recorded); reserved messages not yet sent go
+    out once after the lease is released.
+    """
+    claim = _claim(run, groups=groups, now=now)
+    try:
+        views = _task_views(run, (x for g in claim.groups.values() for x in g), now=now)
+        for group in groups:
+            notices = claim.groups.get(group)
+            if not notices:
+                continue
+            _renew(run, claim, now=run.clock.now())
+            _deliver_group(run, notices, channel=group[0], recipient=group[1], views=views)
+    finally:
+        _release(run, claim)
+
+
+def _deliver_group(
+    run: _Run,
+    notices: list[Notice],
+    *,
+    channel: str,
+    recipient: str,
+    views: Mapping[int, TaskView],
+) -> None:
     now = run.clock.now()
-    notices = _claim(run, channel=channel, recipient=recipient, now=now)
-    if not notices:
-        return
-    notices = _still_needed(run, notices, now=now)
+    notices = _still_needed(run, notices, views=views, now=now)
     if not notices:
         run.session.commit()
         return
