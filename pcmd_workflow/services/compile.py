@@ -529,8 +529,7 @@ def _row_note(report: CompiledReport, node: NodeTotals, total: RowTotal) -> str:
         notes.append(f"{total.yes} trên {total.answered} đơn vị trả lời «Có»")
     change = report.changed().get((node.unit, total.row))
     if change is not None:
-        before = change.before if change.before is not None else "trống"
-        notes.append(f"Lần tổng hợp trước: {before}")
+        notes.append(f"Lần tổng hợp trước: {_change_text(change.before)}")
     return ". ".join(notes)
 
 
@@ -841,6 +840,13 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _change_text(value: Any) -> str:
+    """A compared figure: a number, «n/m» for yes/no counts, «trống» when absent."""
+    if value is None:
+        return "trống"
+    return value if isinstance(value, str) else format_number(value)
+
+
 def _notes(report: CompiledReport) -> list[dict[str, str]]:
     notes = [
         {"severity": i.severity, "text": _text(i.message) + "."}
@@ -851,20 +857,7 @@ def _notes(report: CompiledReport) -> list[dict[str, str]]:
     for c in report.changes[:50]:
         row = report.form.row(c.row)
         label = f"dòng {c.row}" + (f" «{row.label[:60]}»" if row else "")
-        before = (
-            "trống"
-            if c.before is None
-            else format_number(c.before)
-            if not isinstance(c.before, str)
-            else c.before
-        )
-        after = (
-            "trống"
-            if c.after is None
-            else format_number(c.after)
-            if not isinstance(c.after, str)
-            else c.after
-        )
+        before, after = _change_text(c.before), _change_text(c.after)
         notes.append(
             {
                 "severity": "change",
