@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Protocol
 
@@ -46,6 +46,11 @@ __all__ = [
     "derive_statuses",
     "is_on_time",
 ]
+
+#: Asia/Ho_Chi_Minh has been UTC+07:00 without daylight saving since 13 June 1975; a fixed
+#: offset converts the many receipt instants faster than the zone database (same result).
+_VIETNAM_SINCE_1976 = timezone(timedelta(hours=7))
+_FIXED_FROM = datetime(1976, 1, 1, tzinfo=UTC)
 
 #: The first reminder rung is T-7 working days (calendars/national/ladders.yaml).
 DEFAULT_DUE_SOON_DAYS = 7
@@ -191,7 +196,8 @@ def derive_statuses(
     def day_of(instant: datetime) -> date:
         found = local_days.get(instant)
         if found is None:
-            found = local_days[instant] = instant.astimezone(LOCAL_TZ).date()
+            zone = _VIETNAM_SINCE_1976 if instant >= _FIXED_FROM else LOCAL_TZ
+            found = local_days[instant] = instant.astimezone(zone).date()
         return found
 
     statuses: list[TaskStatus] = []

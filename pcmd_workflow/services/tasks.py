@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -169,12 +169,8 @@ class StatusTable:
 
 @dataclass
 class _Events:
-    """Per-task events at the instant, gathered from the event tables."""
+    """Returns, extensions and excusals in force at the instant (few rows: dictionaries)."""
 
-    first_at: dict[int, datetime]
-    last_at: dict[int, datetime]
-    versions: dict[int, int]
-    review: dict[int, ReviewState]
     ext_due: dict[int, date]
     ret_at: dict[int, datetime]
     ret_due: dict[int, date]
@@ -206,31 +202,58 @@ def _scoped(stmt: Select[Any], table: Any, conds: list[ColumnElement[bool]]) -> 
     return stmt.join(_T, _T.c.task_id == table.c.task_id).where(*conds)
 
 
-def _events(session: Session, *, now: datetime, conds: list[ColumnElement[bool]]) -> _Events:
-    ev = _Events({}, {}, {}, {}, {}, {}, {}, set())
-    # the review state in force at ``now`` is decided in SQL (no instant to convert)
-    state_in_force = case(
-        (_S.c.reviewed_at <= now, _S.c.review_state), else_=ReviewState.pending.value
-    )
-    subs = _scoped(
-        select(_S.c.task_id, _S.c.received_at, _S.c.version, state_in_force), _S, conds
-    ).where(_S.c.received_at <= now)
-    latest: dict[int, tuple[int, str]] = {}
-    first_at, last_at, versions = ev.first_at, ev.last_at, ev.versions
-    for task_id, received_at, version, state in session.execute(subs).all():
-        versions[task_id] = versions.get(task_id, 0) + 1
-        first = first_at.get(task_id)
-        if first is None or received_at < first:
-            first_at[task_id] = received_at
-        last = last_at.get(task_id)
-        if last is None or received_at > last:
-            last_at[task_id] = received_at
-        newest = latest.get(task_id)
-        if newest is None or version > newest[0]:
-            latest[task_id] = (version, state)
-    states = {str(s): s for s in ReviewState}
-    ev.review = {task_id: states[state] for task_id, (_v, state) in latest.items()}
+def _task_rows(
+    session: Session,
+    *,
+    now: datetime,
+    conds: list[ColumnElement[bool]],
+    columns: Sequence[Any],
+    include_cancelled: bool,
+) -> Sequence[Any]:
+    """One row per task: ``columns``, then the submission facts at ``now``.
 
+    Appended: ``first_at`` (first receipt), ``last_at`` (latest receipt, NULL when there is
+    a single version), ``versions`` and ``review`` (the latest version's review state in
+    force at ``now``), aggregated in the database so each task is one row.
+    """
+    received = _S.c.received_at <= now
+    agg = (
+        _scoped(
+            select(
+                _S.c.task_id.label("task_id"),
+                func.min(_S.c.received_at).label("first_at"),
+                case((func.count() > 1, func.max(_S.c.received_at))).label("last_at"),
+                func.count().label("versions"),
+                func.max(_S.c.version).label("top"),
+            ),
+            _S,
+            conds,
+        )
+        .where(received)
+        .group_by(_S.c.task_id)
+        .subquery("agg")
+    )
+    latest = _S.alias("latest")
+    review = case(
+        (latest.c.id.is_(None), None),
+        (latest.c.reviewed_at <= now, latest.c.review_state),
+        else_=ReviewState.pending.value,
+    )
+    joined = _T.outerjoin(agg, agg.c.task_id == _T.c.task_id).outerjoin(
+        latest, (latest.c.task_id == agg.c.task_id) & (latest.c.version == agg.c.top)
+    )
+    stmt = (
+        select(*columns, agg.c.first_at, agg.c.last_at, agg.c.versions, review.label("review"))
+        .select_from(joined)
+        .where(*conds)
+    )
+    if not include_cancelled:
+        stmt = stmt.where(_not_cancelled(now))
+    return session.execute(stmt.order_by(_T.c.task_id)).all()
+
+
+def _events(session: Session, *, now: datetime, conds: list[ColumnElement[bool]]) -> _Events:
+    ev = _Events({}, {}, {}, set())
     first_ret: dict[int, datetime] = {}
     rets = _scoped(select(_R.c.task_id, _R.c.returned_at, _R.c.new_due), _R, conds).where(
         _R.c.returned_at <= now
@@ -246,7 +269,7 @@ def _events(session: Session, *, now: datetime, conds: list[ColumnElement[bool]]
         _E.c.granted_at <= now
     )
     for task_id, granted_at, new_due, _id in sorted(
-        session.execute(exts), key=lambda r: (r[1], r[3])
+        session.execute(exts).all(), key=lambda r: (r[1], r[3])
     ):
         returned_first = first_ret.get(task_id)
         if returned_first is None or granted_at < returned_first:
@@ -260,23 +283,28 @@ def _events(session: Session, *, now: datetime, conds: list[ColumnElement[bool]]
 
 
 def _facts(
-    task_ids: Iterable[int], dues: Iterable[Any], due_ats: Iterable[Any], ev: _Events
+    *,
+    ids: list[int],
+    dues: list[Any],
+    due_ats: list[Any],
+    firsts: list[Any],
+    lasts: list[Any],
+    ev: _Events,
 ) -> FactColumns:
-    ids = list(task_ids)
     nothing: list[Any] = [None] * len(ids)
 
     def column(found: dict[int, Any]) -> list[Any]:
         return list(map(found.get, ids)) if found else nothing
 
     return FactColumns(
-        due_date=list(dues),
-        due_at=list(due_ats),
+        due_date=dues,
+        due_at=due_ats,
         extension_due=column(ev.ext_due),
-        first_received_at=column(ev.first_at),
-        last_received_at=column(ev.last_at),
+        first_received_at=firsts,
+        last_received_at=[last or first for first, last in zip(firsts, lasts, strict=True)],
         return_at=column(ev.ret_at),
         return_due=column(ev.ret_due),
-        excused=list(map(ev.excused.__contains__, ids)),
+        excused=list(map(ev.excused.__contains__, ids)) if ev.excused else nothing,
     )
 
 
@@ -297,26 +325,35 @@ def compute_statuses(
     """The status of every (selected, not cancelled) task at ``as_of``, as columns."""
     now = as_instant(as_of)
     conds = _conditions(plan_id=plan_id, unit=unit, province=province, task_ids=None)
-    live = (*conds, _not_cancelled(now))
-    stmt = select(_T.c.task_id, _T.c.original_due).where(*live).order_by(_T.c.task_id)
-    rows = session.execute(stmt).all()
+    rows = _task_rows(
+        session,
+        now=now,
+        conds=conds,
+        columns=(_T.c.task_id, _T.c.original_due),
+        include_cancelled=False,
+    )
     # flash tasks are few: their due instants come apart, the rest have none to convert
     flash: dict[int, datetime] = {
         task_id: due_at
         for task_id, due_at in session.execute(
-            select(_T.c.task_id, _T.c.due_at).where(*live, _T.c.due_at.is_not(None))
+            select(_T.c.task_id, _T.c.due_at).where(
+                *conds, _not_cancelled(now), _T.c.due_at.is_not(None)
+            )
         )
     }
     ev = _events(session, now=now, conds=conds)
-    ids, dues = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
-    due_ats = [flash.get(i) for i in ids] if flash else [None] * len(ids)
+    if rows:
+        ids, dues, firsts, lasts, _versions, _reviews = (list(c) for c in zip(*rows, strict=True))
+    else:
+        ids, dues, firsts, lasts = [], [], [], []
+    due_ats = list(map(flash.get, ids)) if flash else [None] * len(ids)
     cols = derive_statuses(
-        _facts(ids, dues, due_ats, ev),
+        _facts(ids=ids, dues=dues, due_ats=due_ats, firsts=firsts, lasts=lasts, ev=ev),
         now=now,
         calendar=calendar or default_calendar(),
         due_soon_days=due_soon_days,
     )
-    return StatusTable(task_ids=list(ids), columns=cols)
+    return StatusTable(task_ids=ids, columns=cols)
 
 
 def list_tasks(
@@ -336,27 +373,37 @@ def list_tasks(
     now = as_instant(as_of)
     wanted = _status_filter(status)
     conds = _conditions(plan_id=plan_id, unit=unit, province=province, task_ids=task_ids)
-    stmt = select(_T).where(*conds)
-    if not include_cancelled:
-        stmt = stmt.where(_not_cancelled(now))
-    rows = session.execute(stmt.order_by(_T.c.task_id)).mappings().all()
+    rows = [
+        r._mapping
+        for r in _task_rows(
+            session, now=now, conds=conds, columns=(_T,), include_cancelled=include_cancelled
+        )
+    ]
     ev = _events(session, now=now, conds=conds)
-    ids = [r["task_id"] for r in rows]
+    firsts = [r["first_at"] for r in rows]
+    lasts = [r["last_at"] for r in rows]
     cols = derive_statuses(
-        _facts(ids, (r["original_due"] for r in rows), (r["due_at"] for r in rows), ev),
+        _facts(
+            ids=[r["task_id"] for r in rows],
+            dues=[r["original_due"] for r in rows],
+            due_ats=[r["due_at"] for r in rows],
+            firsts=firsts,
+            lasts=lasts,
+            ev=ev,
+        ),
         now=now,
         calendar=calendar or default_calendar(),
         due_soon_days=due_soon_days,
     )
+    states = {str(s): s for s in ReviewState}
     views = []
     for i, r in enumerate(rows):
         st = cols.status[i]
         if wanted is not None and st not in wanted:
             continue
-        task_id = r["task_id"]
         views.append(
             TaskView(
-                task_id=task_id,
+                task_id=r["task_id"],
                 key=r["key"],
                 plan=r["plan_id"],
                 obligation=r["obligation"],
@@ -375,10 +422,10 @@ def list_tasks(
                 rule=r["rule"],
                 clause=r["clause"],
                 status=st,
-                review=ev.review.get(task_id),
-                submitted_at=ev.first_at.get(task_id),
-                last_submitted_at=ev.last_at.get(task_id),
-                versions=ev.versions.get(task_id, 0),
+                review=None if r["review"] is None else states[r["review"]],
+                submitted_at=firsts[i],
+                last_submitted_at=lasts[i] or firsts[i],
+                versions=r["versions"] or 0,
                 days_late=cols.days_late[i],
                 cancelled=r["cancelled_at"] is not None and r["cancelled_at"] <= now,
             )

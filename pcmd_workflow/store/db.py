@@ -99,6 +99,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_setup(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # sessions in UTC: psycopg then returns instants with datetime.UTC (no zone lookups)
+    kwargs.setdefault("connect_args", {"options": "-c TimeZone=UTC"})
     return create_engine(url, **kwargs)
 
 
