@@ -8,19 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from compile_support import ANSWERS, PROVINCE, ROOT, fresh_pg_database, load_yaml
 
 from pcmd_workflow.domain.indicators import TaskEntry, UnitValues
 from pcmd_workflow.domain.plan import Plan
-
-HERE = Path(__file__).resolve().parent
-PROVINCE = HERE / "province.yaml"
-ANSWERS = HERE / "answers"
-
-
-def load_yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
 
 
 @pytest.fixture(scope="session")
@@ -61,23 +52,6 @@ def province_answers() -> dict[str, Any]:
     return load_yaml(ANSWERS / "province_totals.yaml")  # type: ignore[no-any-return]
 
 
-# ---- databases: SQLite always, PostgreSQL when PCMD_TEST_POSTGRES_URL is set -------------
-def _root_conftest() -> Any:
-    """tests/conftest.py as a module of its own (its helpers: require, postgres_url)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "pcmd_root_conftest_compile", HERE.parent / "conftest.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ROOT = _root_conftest()
-
-
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this module (dropped afterwards)."""
@@ -98,28 +72,6 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def fresh_pg_database(url: str) -> str:
-    """``url`` with every table emptied (the module's PostgreSQL database, reused)."""
-    from sqlalchemy import text
-
-    from pcmd_workflow.store import db
-
-    engine = db.upgrade(url)
-    with engine.begin() as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ]
-        conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ANSWERS, HERE, ROOT, fresh_pg_database, load_yaml
+from compile_support import ANSWERS, HERE, ROOT, fresh_pg_database, load_yaml
 from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import select

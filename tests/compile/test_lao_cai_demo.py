@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANSWERS, HERE, load_yaml
+from compile_support import ANSWERS, HERE, load_yaml
 from docx import Document
 from openpyxl import load_workbook
 
