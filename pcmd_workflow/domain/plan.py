@@ -272,8 +272,8 @@ class Target(_Strict):
     where: str
     metric: Literal["percent", "count", "frequency", "yes_no", "increase_rate", "zero_count"]
     comparator: Literal[">=", ">", "=", "<=", "range"] = ">="
-    value: float | None = None
-    value_max: float | None = None
+    value: float | None = Field(default=None, allow_inf_nan=False)
+    value_max: float | None = Field(default=None, allow_inf_nan=False)
     numerator: str | None = None  # description of what is counted
     denominator: str | None = None
     indicator: TargetIndicator | None = None
