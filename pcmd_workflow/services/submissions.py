@@ -224,6 +224,33 @@ def form_of_task(session: Session, task: Task) -> IndicatorForm | None:
     return stored_plan(session, task.plan_id).form(form_id)
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: object) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different (the last of two would win silently)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that names a key twice."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(k, deep=True) for k, _ in node.value]
+        for i, key in enumerate(keys):
+            if key in keys[:i]:
+                raise _DuplicateKey(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_values_file(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
     """``(values, problems, notices)`` of a JSON or YAML file ``{"values": {...}}``."""
     name = path.name
@@ -236,7 +263,12 @@ def read_values_file(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
     except OSError as exc:
         return {}, [f"{name}: không đọc được tệp ({exc.strerror})"], []
     try:
-        document = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            document = json.loads(text, object_pairs_hook=_unique_pairs)
+        else:
+            document = yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as exc:
+        return {}, [f"{name}: khóa «{exc.key}» xuất hiện hai lần (duplicate key)"], []
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
