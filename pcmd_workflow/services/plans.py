@@ -26,7 +26,7 @@ from sqlmodel import Session
 from pcmd_workflow.clock import Clock, local_date
 from pcmd_workflow.domain.deadlines import DeadlineRow, plan_deadlines
 from pcmd_workflow.domain.plan import Plan
-from pcmd_workflow.domain.plan_loader import check_plan_bytes
+from pcmd_workflow.domain.plan_loader import MAX_PLAN_BYTES, check_plan_bytes
 from pcmd_workflow.errors import NotFound, PlanError, PlanValidationError
 from pcmd_workflow.settings import get_settings
 from pcmd_workflow.store.models import (
@@ -142,7 +142,8 @@ def load_plans(
     for path in paths:
         file = Path(path)
         try:
-            content = file.read_bytes()
+            with file.open("rb") as fh:
+                content = fh.read(MAX_PLAN_BYTES + 1)  # a larger file is refused, not read
         except OSError as exc:
             raise PlanError(f"{path}: cannot read the plan file ({exc.strerror})") from None
         result = check_plan_bytes(content, name=str(path), stem=file.stem)
