@@ -105,10 +105,16 @@ def table_counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
-def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, ordered by all columns: for comparing two databases."""
-    meta = MetaData()
-    meta.reflect(bind=engine)
+def table_rows(
+    engine: Engine, *, metadata: MetaData | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, ordered by primary key: for comparing two databases.
+
+    ``metadata``: tables reflected once by the caller (reflection is the slow part)."""
+    meta = metadata
+    if meta is None:
+        meta = MetaData()
+        meta.reflect(bind=engine)
     rows: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for name in sorted(meta.tables):
