@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
@@ -54,6 +54,7 @@ __all__ = [
     "current_agency",
     "current_user",
     "optional_user",
+    "routes_of",
     "rule_of",
 ]
 
@@ -115,8 +116,15 @@ def allow(access: Access) -> dict[str, Any]:
     return {"openapi_extra": {ACCESS_KEY: access.value}}
 
 
+def routes_of(app: FastAPI) -> list[BaseRoute]:
+    """Every route of ``app``, flattened: FastAPI 0.150 keeps included routers as
+    ``_IncludedRouter`` entries in ``app.routes``; this gives the routes inside them."""
+    return [context.original_route for context in iter_route_contexts(app.routes)]
+
+
 def rule_of(route: BaseRoute) -> Access | None:
     """The declared audience of ``route`` (None: no rule)."""
+    route = getattr(route, "original_route", route)
     if isinstance(route, APIRoute):
         value = (route.openapi_extra or {}).get(ACCESS_KEY)
         try:
