@@ -84,6 +84,7 @@ class NoticeKind(StrEnum):
     dead_letter = "dead_letter"  # notices given up after the retry limit
     fallback = "fallback"  # a Zalo notice went by e-mail or the sink instead
     compilation = "compilation"  # a period compiled after its deadline: result, missing units
+    receipt = "receipt"  # a submission received through the portal: its receipt number
 
 
 #: Kinds a ladder rung may carry (the others are reports the engine writes itself).

@@ -51,6 +51,7 @@ KIND_ORDER: tuple[NoticeKind, ...] = (
     NoticeKind.overdue,
     NoticeKind.due_today,
     NoticeKind.reminder,
+    NoticeKind.receipt,
     NoticeKind.dead_letter,
     NoticeKind.fallback,
     NoticeKind.compilation,
@@ -75,6 +76,7 @@ _HEADLINE = {
     NoticeKind.dead_letter: "Thông báo không gửi được",
     NoticeKind.fallback: "Thông báo đã chuyển kênh gửi",
     NoticeKind.compilation: "Kết quả tổng hợp báo cáo",
+    NoticeKind.receipt: "Biên nhận báo cáo đã gửi",
     NoticeKind.missing_contacts: "Đơn vị chưa có thông tin liên hệ",
     NoticeKind.coordinator_digest: "Tổng hợp tình hình nộp báo cáo",
 }
@@ -89,6 +91,7 @@ _KIND_VI = {
     NoticeKind.dead_letter: "Báo cáo thông báo không gửi được",
     NoticeKind.fallback: "Báo cáo chuyển kênh",
     NoticeKind.compilation: "Kết quả tổng hợp",
+    NoticeKind.receipt: "Biên nhận báo cáo",
 }
 _INTRO = {
     "unit": (
