@@ -36,7 +36,7 @@ from pcmd_workflow.web.labels import STATUS_VI, instant_vi, long_day_vi
 __all__ = ["RECEIPT_KIND", "ReminderResult", "queue_receipt", "remind_now"]
 
 #: The outbox kind of a submission receipt.
-RECEIPT_KIND = "receipt"
+RECEIPT_KIND = NoticeKind.receipt.value
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,6 +3,7 @@ values are checked by the domain validator, and a receipt is shown and queued by
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -142,7 +143,8 @@ def test_form_shows_labels_units_and_indented_of_which_rows(
     assert 'data-kind="count" data-row="B.1.1.a.1" data-of-which="B.1.1.a"' in html
     assert 'data-kind="percent" data-row="A.1"' in html
     assert '<select id="r-A-2" name="v:A.2" data-kind="boolean"' in html
-    assert "<td>Cơ sở</td>" in html and "<td>Người</td>" in html
+    assert '<td class="unit"><span class="unit-label">Đơn vị tính: </span>Cơ sở</td>' in html
+    assert '<td class="unit"><span class="unit-label">Đơn vị tính: </span>Người</td>' in html
     assert '<script src="/static/portal.js" defer></script>' in html
 
 
@@ -202,8 +204,6 @@ def test_valid_values_give_a_receipt_shown_and_queued(
         notice = conn.execute(
             text("SELECT kind, channel, recipient, task_id, payload, reason_vi FROM notices")
         ).one()
-    import json
-
     assert json.loads(row[0]) == VAN_BAN_VALUES
     assert row[1] == "portal"
     assert row[2] == "UBND huyện Văn Bàn (cổng nộp báo cáo)"
@@ -293,3 +293,33 @@ def test_portal_link_of_a_notice_opens_the_task(
     page = client.get(path)
     assert page.status_code == 200
     assert "Báo cáo tổng kết cấp huyện gửi thành viên Ban Chỉ đạo cấp tỉnh" in page.text
+
+
+def test_receipt_is_delivered_by_the_dispatcher(
+    app: FastAPI, engine: Engine, now: datetime
+) -> None:
+    from pcmd_workflow.clock import FixedClock
+    from pcmd_workflow.services.dispatch import dispatch
+    from pcmd_workflow.settings import get_settings
+    from pcmd_workflow.store.db import session_scope
+
+    client = new_client(app)
+    token = portal_token(VAN_BAN, now=now)
+    task = lao_cai_task(engine, "iii2-summary", VAN_BAN)
+    answer = client.post(
+        f"/api/portal/{token}/tasks/{task}/submit",
+        json={"values": {"B.1.1.a": 44, "B.1.1.a.1": 24}},
+        headers={"x-csrf-token": csrf_of(client)},
+    )
+    assert answer.status_code == 200
+    with session_scope(engine) as session:
+        report = dispatch(session, clock=FixedClock(now))
+    assert report.sent == 1
+    lines = get_settings().effective_sink_path.read_text(encoding="utf-8").splitlines()
+    message = json.loads(lines[-1])
+    assert message["recipient"] == f"sink:{VAN_BAN}"
+    assert message["subject"] == "[PCMD] Biên nhận báo cáo đã gửi - 08/07/2020"
+    assert f"Số biên nhận: PCMD-20200708-{task}-1 (phiên bản 1)" in message["body"]
+    assert "Nhận lúc: 09:00 08/07/2020 (giờ Việt Nam); tình trạng: Đã nộp muộn" in message["body"]
+    assert f"<strong>PCMD-20200708-{task}-1</strong>" in message["html"]
+    assert count(engine, "SELECT count(*) FROM notices WHERE status = 'sent'") == 1
