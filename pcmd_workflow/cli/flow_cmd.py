@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -252,8 +253,8 @@ def replay_cmd(
 # ---- pcmd serve --------------------------------------------------------------------------------
 
 
-class _Stop(Exception):
-    """SIGTERM while starting up: leave through the clean-up path."""
+class _Stop(KeyboardInterrupt):
+    """SIGTERM before Prefect's runner takes the signal over: stop like Ctrl-C."""
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -349,7 +350,7 @@ def serve_cmd(
     settings = get_settings()
     if web:
         _check_port(settings.web_host, settings.web_port)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     server = None
     web_app = _Web(settings)
     try:
@@ -393,9 +394,10 @@ def serve_cmd(
             _say(f"pcmd: giao diện Prefect tại {server.url} | Prefect UI")
         names = ", ".join(f"{d.flow_name}/{d.name}" for d in deployments)
         _say(f"pcmd: đang chạy các luồng {names}; Ctrl-C để dừng | running, Ctrl-C stops")
-        signal.signal(signal.SIGTERM, previous)
+        # Prefect's own SIGTERM handler calls an async stop without awaiting it (harmless).
+        warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
         serve(*deployments, pause_on_shutdown=False, print_starting_message=False)
-    except (_Stop, KeyboardInterrupt):
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (_Stop) before the runner started
         pass
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
