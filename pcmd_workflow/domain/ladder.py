@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,7 @@ class Rung:
     kind: NoticeKind
     audiences: tuple[Audience, ...]
 
-    @property
+    @cached_property
     def name(self) -> str:
         return rung_name(self.offset)
 

@@ -267,11 +267,14 @@ class Directory:
         self, plan_id: str, *, audience: Audience | str, unit: str, on: date
     ) -> tuple[Address, ...]:
         """Where a notice for ``audience`` about ``unit`` goes (empty: nobody, e.g. no head)."""
-        key = (plan_id, str(audience), unit, on)
+        audience = Audience(audience)
+        # the coordinator and the PC office do not depend on the unit asked about
+        who = unit if audience in (Audience.unit, Audience.head) else ""
+        key = (plan_id, audience.value, who, on)
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = tuple(
-                self._resolve(plan_id, audience=Audience(audience), unit=unit, on=on)
+                self._resolve(plan_id, audience=audience, unit=unit, on=on)
             )
         return found
 

@@ -22,14 +22,17 @@ Nothing is sent here; ``services.dispatch`` delivers the outbox.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlmodel import Session
 
 from pcmd_workflow.clock import LOCAL_TZ, Clock
@@ -101,9 +104,16 @@ def task_notice_key(
     return f"t{task_id}|{due_date.isoformat()}|{rung}|{channel}|{recipient}"
 
 
-@dataclass(frozen=True, kw_only=True)
-class PlannedNotice:
-    """One notice the sweep plans (whether or not it was already in the outbox)."""
+_NO_PAYLOAD: Mapping[str, Any] = MappingProxyType({})
+
+
+class PlannedNotice(NamedTuple):
+    """One notice the sweep plans (whether or not it was already in the outbox).
+
+    An immutable named tuple rather than a frozen dataclass: the national sweep makes tens of
+    thousands of them and a tuple is several times cheaper to build. ``payload_json``, when
+    given, is ``payload`` already encoded (the sweep assembles it from cached fragments).
+    """
 
     key: str
     kind: str
@@ -122,7 +132,8 @@ class PlannedNotice:
     reason: str
     reason_vi: str
     send_after: datetime
-    payload: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    payload: Mapping[str, Any] = _NO_PAYLOAD
+    payload_json: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         """The CLI row (CONTRACTS): the reason in Vietnamese, ``send_after`` in +07:00."""
@@ -134,40 +145,6 @@ class PlannedNotice:
             "recipient": self.recipient,
             "reason": self.reason_vi,
             "send_after": self.send_after.astimezone(LOCAL_TZ).isoformat(),
-        }
-
-    def values(self, *, now: datetime) -> dict[str, Any]:
-        """Column values of the outbox row."""
-        return {
-            "idempotency_key": self.key,
-            "kind": self.kind,
-            "task_id": self.task_id,
-            "plan_id": self.plan_id,
-            "province": self.province,
-            "unit": self.reporter,
-            "audience": self.audience,
-            "addressee": self.addressee,
-            "rung": self.rung,
-            "ladder": self.ladder,
-            "due_date": self.due_date,
-            "rung_day": self.rung_day,
-            "channel": self.channel,
-            "recipient": self.recipient,
-            "reason": self.reason,
-            "reason_vi": self.reason_vi,
-            "payload": dict(self.payload),
-            "status": NoticeStatus.pending.value,
-            "send_after": self.send_after,
-            "attempts": 0,
-            "claimed_by": None,
-            "lease_until": None,
-            "created_at": now,
-            "updated_at": now,
-            "sent_at": None,
-            "last_error": None,
-            "status_reason": None,
-            "replaces_id": None,
-            "replaced_by_id": None,
         }
 
 
@@ -217,6 +194,51 @@ def _window_start(as_of: date, window: SendingWindow, calendar: WorkingCalendar)
     )
 
 
+class _Texts:
+    """JSON fragments encoded once and assembled per notice (the payload of rung notices)."""
+
+    def __init__(self) -> None:
+        self._json: dict[str, str] = {}
+
+    def enc(self, value: str) -> str:
+        found = self._json.get(value)
+        if found is None:
+            found = self._json[value] = json.dumps(value, ensure_ascii=False)
+        return found
+
+
+class _LazyPayload(Mapping[str, Any]):
+    """The payload of a rung notice as a mapping, decoded from its JSON only when read."""
+
+    __slots__ = ("_base", "_data", "_name")
+
+    def __init__(self, base: str, name: str) -> None:
+        self._base, self._name = base, name
+        self._data: dict[str, Any] | None = None
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = {**json.loads(self._base + "}"), "addressee_name": self._name}
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+
+@dataclass
+class _Digest:
+    """Tasks of one plan due today and overdue: (unit name, report, period, due, late, slug)."""
+
+    due_today: list[tuple[str, str, str, date, int, str]] = field(default_factory=list)
+    overdue: list[tuple[str, str, str, date, int, str]] = field(default_factory=list)
+
+
 @dataclass
 class _Context:
     """What one sweep looks up many times (memoised per ladder and due date)."""
@@ -226,24 +248,103 @@ class _Context:
     directory: Directory
     plans: dict[str, PlanInfo]
     obligations: dict[tuple[str, str], tuple[str | None, str | None]]  # title, ladder
-    current: dict[tuple[str, date], tuple[Rung, date] | None] = field(default_factory=dict)
+    firings: dict[tuple[str, date], _Firing | None] = field(default_factory=dict)
+    duties: dict[tuple[str, str], tuple[Ladder, str, str]] = field(default_factory=dict)
+    units: dict[tuple[str, str], tuple[str, bool, str]] = field(default_factory=dict)
+    plan_refs: dict[str, str] = field(default_factory=dict)
+    target_memo: dict[
+        tuple[str, str, tuple[Audience, ...]], tuple[tuple[str, Address, str, str | None], ...]
+    ] = field(default_factory=dict)
+    why: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def ladder_for(self, plan_id: str, obligation: str) -> Ladder:
         _title, own = self.obligations.get((plan_id, obligation), (None, None))
         plan = self.plans.get(plan_id)
         return self.ladders[own or (plan.ladder if plan else DEFAULT_LADDER)]
 
-    def current_rung(self, ladder: Ladder, due: date, as_of: date) -> tuple[Rung, date] | None:
-        key = (ladder.name, due)
-        if key not in self.current:
-            self.current[key] = ladder.current(due_date=due, as_of=as_of, calendar=self.calendar)
-        return self.current[key]
-
     def report_of(self, plan_id: str, obligation: str, cadence: str) -> str:
         title, _ladder = self.obligations.get((plan_id, obligation), (None, None))
         if title:
             return title
         return f"Báo cáo {_CADENCE_VI.get(cadence, cadence)} ({obligation})"
+
+    def duty(self, plan_id: str, obligation: str, cadence: str) -> tuple[Ladder, str, str]:
+        """The ladder, the Vietnamese name and its payload fragment of a duty (memoised)."""
+        key = (plan_id, obligation)
+        found = self.duties.get(key)
+        if found is None:
+            report = self.report_of(plan_id, obligation, cadence)
+            found = self.duties[key] = (
+                self.ladder_for(plan_id, obligation),
+                report,
+                f'{{"report":{json.dumps(report, ensure_ascii=False)},',
+            )
+        return found
+
+    def unit_of(self, plan_id: str, slug: str) -> tuple[str, bool, str]:
+        """The unit's name, «Đề nghị» or not, and its payload fragment (memoised)."""
+        key = (plan_id, slug)
+        found = self.units.get(key)
+        if found is None:
+            unit = self.directory.unit(plan_id, slug)
+            name, requested = (unit.name, unit.requested) if unit is not None else (slug, False)
+            found = self.units[key] = (
+                name,
+                requested,
+                f'"unit":{json.dumps(slug)},"unit_name":{json.dumps(name, ensure_ascii=False)},',
+            )
+        return found
+
+    def firing(self, ladder: Ladder, due: date, as_of: date) -> _Firing | None:
+        key = (ladder.name, due)
+        if key not in self.firings:
+            found = ladder.current(due_date=due, as_of=as_of, calendar=self.calendar)
+            self.firings[key] = (
+                None if found is None else _firing(ladder, found[0], due=due, day=found[1])
+            )
+        return self.firings[key]
+
+    def targets(
+        self,
+        plan_id: str,
+        unit: str,
+        audiences: tuple[Audience, ...],
+        *,
+        on: date,
+        text: _Texts,
+    ) -> tuple[tuple[str, Address, str, str | None], ...]:
+        """(audience, address, payload tail, why unreachable) for a unit's audiences (memoised)."""
+        key = (plan_id, unit, audiences)
+        found = self.target_memo.get(key)
+        if found is None:
+            out = []
+            for audience in audiences:
+                for address in self.directory.addresses(
+                    plan_id, audience=audience, unit=unit, on=on
+                ):
+                    contactless = None
+                    if audience is Audience.unit and address.channel == "sink":
+                        contactless = self.unreachable_why(plan_id, unit)
+                    tail = f',"addressee_name":{text.enc(address.addressee_name)}}}'
+                    out.append((audience.value, address, tail, contactless))
+            found = self.target_memo[key] = tuple(out)
+        return found
+
+    def plan_json(self, plan_id: str, text: _Texts) -> str:
+        found = self.plan_refs.get(plan_id)
+        if found is None:
+            found = self.plan_refs[plan_id] = f'"plan_ref":{text.enc(self.plan_ref(plan_id))},'
+        return found
+
+    def plan_ref(self, plan_id: str) -> str:
+        plan = self.plans.get(plan_id)
+        return plan.ref if plan is not None else plan_id
+
+    def unreachable_why(self, plan_id: str, slug: str) -> str | None:
+        key = (plan_id, slug)
+        if key not in self.why:
+            self.why[key] = self.directory.unreachable_why(plan_id, slug)
+        return self.why[key]
 
 
 def _load_obligations(
@@ -256,13 +357,22 @@ def _load_obligations(
     return {(r.plan_id, r.obligation): (r.title, r.ladder) for r in session.execute(stmt)}
 
 
+class _TaskRow(NamedTuple):
+    task_id: int
+    plan_id: str
+    obligation: str
+    reporter: str
+    period: str
+    cadence: str
+    province: str
+
+
 def _task_rows(
     session: Session, task_ids: Sequence[int], *, plan_id: str | None, province: str | None
-) -> dict[int, Any]:
+) -> dict[int, _TaskRow]:
     t = tasks_table
     stmt = select(
         t.c.task_id,
-        t.c.key,
         t.c.plan_id,
         t.c.obligation,
         t.c.reporter,
@@ -275,7 +385,44 @@ def _task_rows(
     if province is not None:
         stmt = stmt.where(t.c.province == province)
     wanted = set(task_ids)
-    return {r.task_id: r for r in session.execute(stmt) if r.task_id in wanted}
+    return {r[0]: _TaskRow(*r) for r in session.execute(stmt).all() if r[0] in wanted}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Firing:
+    """A rung firing for one due date: the texts every task of that date shares."""
+
+    rung: Rung
+    day: date
+    kind: str
+    key_mid: str  # "|2024-06-17|T-2|"
+    due_iso: str
+    vi_prefix: str
+    vi_suffix: str
+    en_prefix: str
+    en_suffix: str
+    audiences: tuple[tuple[Audience, ...], tuple[Audience, ...]]  # (not requested, requested)
+
+
+def _firing(ladder: Ladder, rung: Rung, *, due: date, day: date) -> _Firing:
+    """Split the domain's reason texts around the task (so that both stay one definition)."""
+    marker = "\x00"
+    vi = reason_vi(ladder=ladder.name, rung=rung, due_date=due, task=marker)
+    en = reason_en(ladder=ladder.name, rung=rung, due_date=due, rung_day=day, task=marker)
+    vi_prefix, vi_suffix = vi.split(marker)
+    en_prefix, en_suffix = en.split(marker)
+    return _Firing(
+        rung=rung,
+        day=day,
+        kind=rung.kind.value,
+        key_mid=f"|{due.isoformat()}|{rung.name}|",
+        due_iso=due.isoformat(),
+        vi_prefix=vi_prefix,
+        vi_suffix=vi_suffix,
+        en_prefix=en_prefix,
+        en_suffix=en_suffix,
+        audiences=(audiences_for(rung, requested=False), audiences_for(rung, requested=True)),
+    )
 
 
 def run_sweep(
@@ -292,6 +439,11 @@ def run_sweep(
 ) -> SweepReport:
     """Evaluate the tasks on ``as_of`` and write the notices they call for (see module doc)."""
     settings = settings or get_settings()
+    if not dry_run and session.get_bind().dialect.name == "sqlite":
+        # Take SQLite's write lock first, while the busy timeout still applies: a transaction
+        # that reads, then writes, fails at once ("database is locked") when another writer
+        # got in between, instead of waiting for it.
+        session.execute(sql_text("UPDATE plans SET id = id WHERE 0 = 1"))
     calendar = calendar or default_calendar()
     window = SendingWindow.parse(start=settings.send_window_start, end=settings.send_window_end)
     now = clock.now()
@@ -323,84 +475,64 @@ def run_sweep(
     send_after = _window_start(as_of, window, calendar)
     planned: list[PlannedNotice] = []
     current_by_task: dict[int, tuple[date, date | None]] = {}  # due in force, rung day
-    digest: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: {"due_today": [], "overdue": []}
-    )
+    digest: dict[str, _Digest] = defaultdict(_Digest)
     unreachable: dict[str, dict[str, str]] = defaultdict(dict)
+    text = _Texts()
+    append = planned.append
 
     for tid, st, due, late in zip(table.task_ids, statuses, dues, lates, strict=True):
-        if due is None:
-            continue
-        if st not in OPEN_STATUSES:
+        if due is None or st not in OPEN_STATUSES:
             continue
         row = rows.get(tid)
         if row is None:
             continue
-        ladder = ctx.ladder_for(row.plan_id, row.obligation)
-        found = ctx.current_rung(ladder, due, as_of)
-        current_by_task[tid] = (due, found[1] if found else None)
-        unit = ctx.directory.unit(row.plan_id, row.reporter)
-        unit_name = unit.name if unit is not None else row.reporter
-        report = ctx.report_of(row.plan_id, row.obligation, row.cadence)
-        plan = ctx.plans.get(row.plan_id)
-        item = {
-            "task_key": row.key,
-            "report": report,
-            "period": row.period,
-            "unit": row.reporter,
-            "unit_name": unit_name,
-            "plan_ref": plan.ref if plan else row.plan_id,
-            "due_date": due.isoformat(),
-            "requested": bool(unit.requested) if unit else False,
-        }
+        plan_id, reporter, period = row.plan_id, row.reporter, row.period
+        ladder, report, duty_json = ctx.duty(plan_id, row.obligation, row.cadence)
+        unit_name, requested, unit_json = ctx.unit_of(plan_id, reporter)
         if st is TaskStatus.due_today or (st is TaskStatus.returned and due == as_of):
-            digest[row.plan_id]["due_today"].append(item)
+            digest[plan_id].due_today.append((unit_name, report, period, due, 0, reporter))
         elif due < as_of:
-            digest[row.plan_id]["overdue"].append({**item, "days_late": late})
-        if found is None:
+            digest[plan_id].overdue.append((unit_name, report, period, due, late, reporter))
+        fire = ctx.firing(ladder, due, as_of)
+        if fire is None:
+            current_by_task[tid] = (due, None)
             continue
-        rung, rung_day = found
-        task_text = f"{report}, kỳ {row.period}, của {unit_name}"
-        why_vi = reason_vi(ladder=ladder.name, rung=rung, due_date=due, task=task_text)
-        why_en = reason_en(
-            ladder=ladder.name, rung=rung, due_date=due, rung_day=rung_day, task=row.key
+        current_by_task[tid] = (due, fire.day)
+        why_vi = f"{fire.vi_prefix}{report}, kỳ {period}, của {unit_name}{fire.vi_suffix}"
+        why_en = f"{fire.en_prefix}{plan_id}/{row.obligation}/{reporter}/{period}{fire.en_suffix}"
+        base_json = (
+            f'{duty_json}"period":{text.enc(period)},{unit_json}{ctx.plan_json(plan_id, text)}'
+            f'"due_date":"{fire.due_iso}"'
         )
-        for audience in audiences_for(rung, requested=bool(unit and unit.requested)):
-            for address in ctx.directory.addresses(
-                row.plan_id, audience=audience, unit=row.reporter, on=as_of
-            ):
-                if audience is Audience.unit and address.channel == "sink":
-                    why = ctx.directory.unreachable_why(row.plan_id, row.reporter)
-                    if why:
-                        unreachable[row.plan_id][row.reporter] = why
-                planned.append(
-                    PlannedNotice(
-                        key=task_notice_key(
-                            task_id=tid,
-                            due_date=due,
-                            rung=rung.name,
-                            channel=address.channel,
-                            recipient=address.recipient,
-                        ),
-                        kind=rung.kind.value,
-                        task_id=tid,
-                        plan_id=row.plan_id,
-                        province=row.province,
-                        reporter=row.reporter,
-                        audience=audience.value,
-                        addressee=address.addressee,
-                        rung=rung.name,
-                        ladder=ladder.name,
-                        due_date=due,
-                        rung_day=rung_day,
-                        channel=address.channel,
-                        recipient=address.recipient,
-                        reason=why_en,
-                        reason_vi=why_vi,
-                        send_after=send_after,
-                        payload={**item, "addressee_name": address.addressee_name},
-                    )
+        key_prefix = f"t{tid}{fire.key_mid}"
+        for audience, address, tail, contactless in ctx.targets(
+            plan_id, reporter, fire.audiences[requested], on=as_of, text=text
+        ):
+            if contactless:
+                unreachable[plan_id][reporter] = contactless
+            append(
+                PlannedNotice(
+                    f"{key_prefix}{address.channel}|{address.recipient}",
+                    fire.kind,
+                    tid,
+                    plan_id,
+                    row.province,
+                    reporter,
+                    audience,
+                    address.addressee,
+                    fire.rung.name,
+                    ladder.name,
+                    due,
+                    fire.day,
+                    address.channel,
+                    address.recipient,
+                    why_en,
+                    why_vi,
+                    send_after,
+                    _LazyPayload(base_json, address.addressee_name),
+                    base_json + tail,
                 )
+            )
 
     if calendar.is_working_day(as_of):
         planned.extend(
@@ -446,7 +578,7 @@ def _plan_reports(
     *,
     as_of: date,
     send_after: datetime,
-    digest: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+    digest: Mapping[str, _Digest],
     unreachable: Mapping[str, Mapping[str, str]],
     provinces: Mapping[str, str],
 ) -> list[PlannedNotice]:
@@ -458,23 +590,24 @@ def _plan_reports(
         ref = plan.ref if plan else plan_id
         addresses = ctx.directory.coordinator_addresses(plan_id, on=as_of)
         lists = digest.get(plan_id)
-        if lists and (lists["due_today"] or lists["overdue"]):
-            due_today = sorted(lists["due_today"], key=lambda i: (i["unit_name"], i["report"]))
-            overdue = sorted(lists["overdue"], key=lambda i: (-int(i["days_late"]), i["unit_name"]))
+        if lists and (lists.due_today or lists.overdue):
             shown = DIGEST_LIST_MAX
+            due_today = heapq.nsmallest(shown, lists.due_today, key=lambda i: (i[0], i[1]))
+            overdue = heapq.nsmallest(shown, lists.overdue, key=lambda i: (-i[4], i[0], i[1]))
+            n_today, n_late = len(lists.due_today), len(lists.overdue)
             payload = {
                 "plan_ref": ref,
                 "day": as_of.isoformat(),
                 "day_vi": day_vi,
-                "due_today": due_today[:shown],
-                "overdue": overdue[:shown],
-                "due_today_count": len(due_today),
-                "overdue_count": len(overdue),
-                "truncated": max(0, len(due_today) - shown) + max(0, len(overdue) - shown),
+                "due_today": [_digest_item(i) for i in due_today],
+                "overdue": [_digest_item(i) for i in overdue],
+                "due_today_count": n_today,
+                "overdue_count": n_late,
+                "truncated": max(0, n_today - shown) + max(0, n_late - shown),
             }
             reason = (
-                f"Tổng hợp hằng ngày gửi cơ quan thường trực {day_vi}: {len(due_today)} báo cáo "
-                f"đến hạn, {len(overdue)} báo cáo quá hạn ({ref})"
+                f"Tổng hợp hằng ngày gửi cơ quan thường trực {day_vi}: {n_today} báo cáo "
+                f"đến hạn, {n_late} báo cáo quá hạn ({ref})"
             )
             out.extend(
                 _report_notices(
@@ -512,6 +645,18 @@ def _plan_reports(
                 )
             )
     return out
+
+
+def _digest_item(item: tuple[str, str, str, date, int, str]) -> dict[str, Any]:
+    unit_name, report, period, due, late, slug = item
+    return {
+        "unit": slug,
+        "unit_name": unit_name,
+        "report": report,
+        "period": period,
+        "due_date": due.isoformat(),
+        "days_late": late,
+    }
 
 
 def _report_notices(
@@ -556,82 +701,108 @@ def _report_notices(
 # ---- writing -----------------------------------------------------------------------------
 
 
-_NOTICE_FIELDS = (
-    "idempotency_key",
-    "kind",
-    "task_id",
-    "plan_id",
-    "province",
-    "unit",
-    "audience",
-    "addressee",
-    "rung",
-    "ladder",
-    "due_date",
-    "rung_day",
-    "channel",
-    "recipient",
-    "reason",
-    "reason_vi",
-    "payload",
-    "status",
-    "send_after",
-    "attempts",
-    "created_at",
-    "updated_at",
+_NOTICE_COLUMNS = (
+    "idempotency_key, kind, task_id, plan_id, province, unit, audience, addressee, rung, "
+    "ladder, due_date, rung_day, channel, recipient, reason, reason_vi, payload, status, "
+    "send_after, attempts, created_at, updated_at"
 )
-_DATE_FIELDS = frozenset({"due_date", "rung_day"})
-_INSTANT_FIELDS = frozenset({"send_after", "created_at", "updated_at"})
-
-
-def _driver_value(name: str, value: Any, *, sqlite: bool) -> Any:
-    """A column value as the driver takes it (what the column types would bind)."""
-    if value is None:
-        return None
-    if name == "payload":
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if sqlite and name in _DATE_FIELDS:
-        return value.isoformat()
-    if name in _INSTANT_FIELDS:
-        utc = value.astimezone(UTC)
-        return (
-            utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") if sqlite else utc
-        )
-    return value
 
 
 def insert_notices(session: Session, planned: Sequence[PlannedNotice], *, now: datetime) -> int:
     """Bulk ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING``; the number of new rows.
 
-    Set-based on purpose: one ``executemany`` per chunk through the driver, values bound
-    the way the column types bind them (UTC instants, JSON payload), so the national sweep
-    stays within seconds.
+    Set-based on purpose: keys already in the outbox for the same deadline cycles are read
+    first and skipped, the rest go in one ``executemany`` per chunk through the driver, with
+    values bound the way the column types bind them (UTC instants, JSON payload), so that the
+    national sweep stays within seconds.
     """
     if not planned:
         return 0
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     marker = "?" if sqlite else "%s"
-    placeholders = ", ".join(
-        f"{marker}::jsonb" if (f == "payload" and not sqlite) else marker for f in _NOTICE_FIELDS
-    )
+    marks = [marker] * 22
+    if not sqlite:
+        marks[16] = "%s::jsonb"
     sql = (
-        f"INSERT INTO notices ({', '.join(_NOTICE_FIELDS)}) VALUES ({placeholders}) "
+        f"INSERT INTO notices ({_NOTICE_COLUMNS}) VALUES ({', '.join(marks)}) "
         "ON CONFLICT (idempotency_key) DO NOTHING"
     )
-    seen: set[str] = set()
+    existing = _existing_keys(session, planned)
+    instants: dict[datetime, Any] = {}
+    days: dict[date, Any] = {}
+
+    def instant(value: datetime) -> Any:
+        found = instants.get(value)
+        if found is None:
+            utc = value.astimezone(UTC)
+            found = instants[value] = (
+                utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+                if sqlite
+                else utc
+            )
+        return found
+
+    def day(value: date | None) -> Any:
+        if value is None or not sqlite:
+            return value
+        found = days.get(value)
+        if found is None:
+            found = days[value] = value.isoformat()
+        return found
+
+    created = instant(now)
+    pending = NoticeStatus.pending.value
     rows: list[tuple[Any, ...]] = []
-    for notice in planned:
-        if notice.key in seen:
+    for n in planned:
+        if n.key in existing:
             continue
-        seen.add(notice.key)
-        values = notice.values(now=now)
-        rows.append(tuple(_driver_value(f, values[f], sqlite=sqlite) for f in _NOTICE_FIELDS))
+        existing.add(n.key)
+        payload = n.payload_json
+        if payload is None:
+            payload = json.dumps(dict(n.payload), ensure_ascii=False, separators=(",", ":"))
+        rows.append(
+            (
+                n.key,
+                n.kind,
+                n.task_id,
+                n.plan_id,
+                n.province,
+                n.reporter,
+                n.audience,
+                n.addressee,
+                n.rung,
+                n.ladder,
+                day(n.due_date),
+                day(n.rung_day),
+                n.channel,
+                n.recipient,
+                n.reason,
+                n.reason_vi,
+                payload,
+                pending,
+                instant(n.send_after),
+                0,
+                created,
+                created,
+            )
+        )
     inserted = 0
     for start in range(0, len(rows), _INSERT_CHUNK):
         result = conn.exec_driver_sql(sql, rows[start : start + _INSERT_CHUNK])
         inserted += max(0, int(result.rowcount or 0))
     return inserted
+
+
+def _existing_keys(session: Session, planned: Sequence[PlannedNotice]) -> set[str]:
+    """Keys of the outbox for the deadline cycles of ``planned`` (rung notices only)."""
+    n = notices_table
+    plans = sorted({p.plan_id for p in planned if p.task_id is not None and p.due_date})
+    dues = sorted({p.due_date for p in planned if p.task_id is not None and p.due_date})
+    if not plans or not dues or len(planned) < 100:
+        return set()
+    stmt = select(n.c.idempotency_key).where(n.c.plan_id.in_(plans), n.c.due_date.in_(dues))
+    return set(session.execute(stmt).scalars())
 
 
 def _is_active(status: Any) -> Any:

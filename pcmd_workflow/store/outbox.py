@@ -110,8 +110,9 @@ class Notice(SQLModel, table=True):
     last_error: str | None = None
     status_reason: str | None = None  # why cancelled / dead / replaced
     #: the notice this one replaces (fallback) and the one that replaced this one
-    replaces_id: int | None = Field(default=None, foreign_key="notices.id")
-    replaced_by_id: int | None = Field(default=None, foreign_key="notices.id")
+    #: indexed: deleting notices checks these references row by row
+    replaces_id: int | None = Field(default=None, foreign_key="notices.id", index=True)
+    replaced_by_id: int | None = Field(default=None, foreign_key="notices.id", index=True)
 
 
 class DeliveryAttempt(SQLModel, table=True):

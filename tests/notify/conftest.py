@@ -7,6 +7,8 @@ units with every kind of contact. Expected results in the tests are worked out b
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,18 +18,27 @@ from typing import Any
 import pytest
 from fakes.smtp_server import smtp_server
 from fakes.zalo_server import zalo_server
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from pcmd_workflow.clock import LOCAL_TZ, FixedClock
 from pcmd_workflow.services.dispatch import DispatchPolicy, DispatchReport, dispatch
 from pcmd_workflow.services.plans import load_plans
 from pcmd_workflow.services.sweep import SweepReport, run_sweep
 from pcmd_workflow.settings import reset_settings
-from pcmd_workflow.store.db import make_engine, session_scope, upgrade
+from pcmd_workflow.store.db import make_engine, normalise_url, session_scope, upgrade
 from pcmd_workflow.store.models import Task
 from pcmd_workflow.store.outbox import DeliveryAttempt, Notice
 
-__all__ = ["Store", "empty_store", "local", "smtp_server", "store", "zalo_server"]
+__all__ = [
+    "Store",
+    "empty_store",
+    "local",
+    "pg_store",
+    "smtp_server",
+    "store",
+    "zalo_server",
+]
 
 PLAN = Path(__file__).parent / "plans" / "tinh-mau-01-kh-ubnd-2024.yaml"
 PLAN_ID = "tinh-mau-01-kh-ubnd-2024"
@@ -107,8 +118,10 @@ class Store:
             return task.task_id
 
 
-def _store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, plans: list[Path]) -> Store:
-    url = f"sqlite:///{tmp_path / 'notify.sqlite3'}"
+def _store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, plans: list[Path], url: str | None = None
+) -> Store:
+    url = url or f"sqlite:///{tmp_path / 'notify.sqlite3'}"
     monkeypatch.setenv("PCMD_DATABASE_URL", url)
     monkeypatch.setenv("PCMD_PORTAL_URL", "https://baocao.mau.gov.vn")
     reset_settings()
@@ -138,3 +151,26 @@ def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sto
         yield made
     finally:
         made.engine.dispose()
+
+
+@pytest.fixture
+def pg_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The mini plan in a fresh PostgreSQL database (next to ``PCMD_TEST_POSTGRES_URL``)."""
+    base = os.environ.get("PCMD_TEST_POSTGRES_URL", "")
+    if not base:
+        if os.environ.get("PCMD_REQUIRE_ALL") == "1":
+            pytest.fail("required in CI but missing: PostgreSQL (PCMD_TEST_POSTGRES_URL)")
+        pytest.skip("PostgreSQL not available (set PCMD_TEST_POSTGRES_URL)")
+    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
+    name = f"pcmd_notify_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
+    made = _store(tmp_path, monkeypatch, plans=[PLAN], url=url)
+    try:
+        yield made
+    finally:
+        made.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
