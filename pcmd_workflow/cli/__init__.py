@@ -10,6 +10,7 @@ import os
 import sys
 
 import click
+import sqlalchemy.exc
 import typer
 from typer._click.exceptions import ClickException as TyperClickException
 
@@ -56,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
+        # the database is down, restarted, locked beyond the busy timeout: nothing half-done
+        # stays (the transaction rolled back), so the operator fixes it and runs it again
+        cause = str(exc.orig or exc).strip().splitlines()
+        print(
+            f"pcmd: error: cơ sở dữ liệu không dùng được lúc này ({cause[0] if cause else exc}); "
+            "giao dịch đã hủy, hãy chạy lại lệnh (database unavailable)",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as exc:
         if os.environ.get("PCMD_DEBUG") == "1":
             raise
