@@ -15,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -39,6 +40,13 @@ from pcmd_workflow.store.models import Task
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 ROOT = TESTS.parent
+if str(ROOT) not in sys.path:  # the synthetic dataset lives in benchmarks/synthetic.py
+    sys.path.insert(0, str(ROOT))
+from benchmarks.synthetic import default_clock as synthetic_clock  # noqa: E402
+from benchmarks.synthetic import materialise, province_plan  # noqa: E402
+
+__all__ = ["materialise", "province_plan", "synthetic_clock"]  # re-exported for the tests
+
 #: the store tests' hand-made plan: one province, two districts, a police department
 PLAN = TESTS / "store" / "plans" / "thu-nghiem-1-kh-ubnd-2024.yaml"
 PLAN_ID = "thu-nghiem-1-kh-ubnd-2024"
