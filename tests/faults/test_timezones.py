@@ -41,7 +41,9 @@ with time_machine.travel("2024-06-16T20:00:00Z", tick=False):
         "today": json.loads(run("tasks", "list", "--format", "json", "--status", "due_today")),
         "as_of": json.loads(run("tasks", "list", "--as-of", "2024-06-18", "--format", "json")),
         "sweep": json.loads(run("sweep", "--as-of", "2024-06-17", "--dry-run", "--format", "json")),
-        "due": json.loads(run("due", "--rule", "before 17/6", "--year", "2024", "--format", "json")),
+        "due": json.loads(
+            run("due", "--rule", "before 17/6", "--year", "2024", "--format", "json")
+        ),
     }
 print(json.dumps(results, ensure_ascii=False, sort_keys=True))
 """
