@@ -1,8 +1,7 @@
-"""Fixtures for the reminder tests: a small hand-made plan in a SQLite store, real peers.
+"""Fixtures for the reminder tests: the mini plan in a fresh store, real peers on loopback.
 
-The plan (``plans/tinh-mau-01-kh-ubnd-2024.yaml``) has two duties due on Monday 17/06/2024
-(four reporters) and Tuesday 18/06/2024 (Sở Y tế and Tỉnh đoàn, reachable by Zalo only), and
-units with every kind of contact. Expected results in the tests are worked out by hand from it.
+The plan (``plans/tinh-mau-01-kh-ubnd-2024.yaml``) and the helpers live in
+``notify_support.py``; expected results in the tests are worked out by hand from it.
 """
 
 from __future__ import annotations
@@ -10,133 +9,24 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fakes.smtp_server import smtp_server
 from fakes.zalo_server import zalo_server
-from sqlalchemy import Engine, create_engine, select, text
+from notify_support import PLAN, Store, make_store
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from pcmd_workflow.clock import LOCAL_TZ, FixedClock
-from pcmd_workflow.services.dispatch import DispatchPolicy, DispatchReport, dispatch
-from pcmd_workflow.services.plans import load_plans
-from pcmd_workflow.services.sweep import SweepReport, run_sweep
-from pcmd_workflow.settings import reset_settings
-from pcmd_workflow.store.db import make_engine, normalise_url, session_scope, upgrade
-from pcmd_workflow.store.models import Task
-from pcmd_workflow.store.outbox import DeliveryAttempt, Notice
+from pcmd_workflow.store.db import normalise_url
 
-__all__ = [
-    "Store",
-    "empty_store",
-    "local",
-    "pg_store",
-    "smtp_server",
-    "store",
-    "zalo_server",
-]
-
-PLAN = Path(__file__).parent / "plans" / "tinh-mau-01-kh-ubnd-2024.yaml"
-PLAN_ID = "tinh-mau-01-kh-ubnd-2024"
-LOADED_AT = datetime(2024, 1, 10, 9, 0, tzinfo=LOCAL_TZ)
-
-# Addresses of the plan's contacts
-VP_UBND = "vanthu@vpubnd.mau.gov.vn"
-COORDINATOR = "dau-moi@sldtbxh.mau.gov.vn"
-SO_Y_TE = "vanthu@soyte.mau.gov.vn"
-SO_Y_TE_HEAD = "giamdoc@soyte.mau.gov.vn"
-CONG_AN = "pc02@congan.mau.gov.vn"
-CONG_AN_ZALO = "4410000000000000777"
-CONG_AN_PHONE = "84912345678"
-MTTQ = "vanphong@mttq.mau.org.vn"
-MTTQ_HEAD = "chutich@mttq.mau.org.vn"
-TINH_DOAN_ZALO = "4410000000000000888"
-TINH_DOAN_PHONE = "84987654321"
-
-
-def local(text: str) -> datetime:
-    """An instant written in Vietnam's local time."""
-    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
-
-
-@dataclass
-class Store:
-    engine: Engine
-    monkeypatch: pytest.MonkeyPatch
-    url: str
-
-    def configure(self, **env: str | None) -> None:
-        """Set ``PCMD_<NAME>`` settings for the rest of the test."""
-        for name, value in env.items():
-            key = f"PCMD_{name.upper()}"
-            if value is None:
-                self.monkeypatch.delenv(key, raising=False)
-            else:
-                self.monkeypatch.setenv(key, value)
-        reset_settings()
-
-    def sweep(self, day: date, *, dry_run: bool = False) -> SweepReport:
-        with session_scope(self.engine) as session:
-            return run_sweep(
-                session,
-                as_of=day,
-                clock=FixedClock(datetime.combine(day, datetime.min.time(), LOCAL_TZ)),
-                dry_run=dry_run,
-            )
-
-    def dispatch(
-        self, at: datetime, *, policy: DispatchPolicy | None = None, **kwargs: Any
-    ) -> DispatchReport:
-        with session_scope(self.engine) as session:
-            return dispatch(session, clock=FixedClock(at), policy=policy, **kwargs)
-
-    def notices(self, **where: Any) -> list[Notice]:
-        stmt = select(Notice).order_by(Notice.id)  # type: ignore[arg-type]
-        for name, value in where.items():
-            stmt = stmt.where(getattr(Notice, name) == value)
-        with session_scope(self.engine) as session:
-            return list(session.execute(stmt).scalars())
-
-    def attempts(self, notice_id: int) -> list[DeliveryAttempt]:
-        stmt = select(DeliveryAttempt).where(DeliveryAttempt.notice_id == notice_id)  # type: ignore[arg-type]
-        with session_scope(self.engine) as session:
-            return list(session.execute(stmt.order_by(DeliveryAttempt.id)).scalars())  # type: ignore[arg-type]
-
-    def task_id(self, obligation: str, reporter: str) -> int:
-        with session_scope(self.engine) as session:
-            task = session.execute(
-                select(Task).where(
-                    Task.obligation == obligation,  # type: ignore[arg-type]
-                    Task.reporter == reporter,  # type: ignore[arg-type]
-                )
-            ).scalar_one()
-            assert task.task_id is not None
-            return task.task_id
-
-
-def _store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, plans: list[Path], url: str | None = None
-) -> Store:
-    url = url or f"sqlite:///{tmp_path / 'notify.sqlite3'}"
-    monkeypatch.setenv("PCMD_DATABASE_URL", url)
-    monkeypatch.setenv("PCMD_PORTAL_URL", "https://baocao.mau.gov.vn")
-    reset_settings()
-    engine = make_engine(url)
-    upgrade(engine)
-    if plans:
-        with session_scope(engine) as session:
-            load_plans(session, plans, clock=FixedClock(LOADED_AT))
-    return Store(engine=engine, monkeypatch=monkeypatch, url=url)
+__all__ = ["empty_store", "pg_store", "smtp_server", "store", "zalo_server"]
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """The mini plan loaded into a fresh SQLite store; settings point at it."""
-    made = _store(tmp_path, monkeypatch, plans=[PLAN])
+    made = make_store(tmp_path, monkeypatch, plans=[PLAN])
     try:
         yield made
     finally:
@@ -146,7 +36,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
 @pytest.fixture
 def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """A fresh SQLite store with no plan; settings point at it."""
-    made = _store(tmp_path, monkeypatch, plans=[])
+    made = make_store(tmp_path, monkeypatch, plans=[])
     try:
         yield made
     finally:
@@ -166,7 +56,7 @@ def pg_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
-    made = _store(tmp_path, monkeypatch, plans=[PLAN], url=url)
+    made = make_store(tmp_path, monkeypatch, plans=[PLAN], url=url)
     try:
         yield made
     finally:

@@ -7,7 +7,7 @@ import logging
 from datetime import date
 
 import pytest
-from conftest import COORDINATOR, SO_Y_TE, Store, local
+from notify_support import COORDINATOR, SO_Y_TE, Store, local
 
 from pcmd_workflow.cli import main
 

@@ -11,8 +11,8 @@ import re
 from datetime import date, timedelta
 from email.message import EmailMessage
 
-from conftest import CONG_AN, COORDINATOR, MTTQ, PLAN_ID, SO_Y_TE, VP_UBND, Store, local
 from fakes.smtp_server import SmtpServer
+from notify_support import CONG_AN, COORDINATOR, MTTQ, PLAN_ID, SO_Y_TE, VP_UBND, Store, local
 
 from pcmd_workflow.services.dispatch import DispatchPolicy
 from pcmd_workflow.services.tokens import read_unit_token

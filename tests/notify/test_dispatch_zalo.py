@@ -12,7 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import (
+from fakes.smtp_server import SmtpServer
+from fakes.zalo_server import CS_ROUTE, TOKEN_ROUTE, ZNS_ROUTE, FakeZaloServer, zalo_url
+from notify_support import (
     CONG_AN,
     CONG_AN_PHONE,
     CONG_AN_ZALO,
@@ -22,8 +24,6 @@ from conftest import (
     Store,
     local,
 )
-from fakes.smtp_server import SmtpServer
-from fakes.zalo_server import CS_ROUTE, TOKEN_ROUTE, ZNS_ROUTE, FakeZaloServer, zalo_url
 
 from pcmd_workflow.channels import TokenStore
 

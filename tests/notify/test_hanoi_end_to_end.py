@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Store
 from fakes.smtp_server import SmtpServer
+from notify_support import Store
 
 from pcmd_workflow.cli import main
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import (
+from notify_support import (
     CONG_AN,
     COORDINATOR,
     MTTQ,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from conftest import CONG_AN, COORDINATOR, MTTQ, SO_Y_TE, Store, local
 from fakes.smtp_server import SmtpServer
+from notify_support import CONG_AN, COORDINATOR, MTTQ, SO_Y_TE, Store, local
 
 from pcmd_workflow.services.dispatch import DispatchPolicy
 
