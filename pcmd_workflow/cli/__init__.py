@@ -16,6 +16,8 @@ from typer._click.exceptions import ClickException as TyperClickException
 
 # Command modules register themselves on import.
 from pcmd_workflow.cli import (  # noqa: F401  (imported for their side effect)
+    request_cmd,
+)
     calendar_cmd,
     compile_cmd,
     flow_cmd,

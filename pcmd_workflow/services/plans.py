@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from pcmd_workflow.clock import Clock, local_date
 from pcmd_workflow.domain.deadlines import DeadlineRow, plan_deadlines
+from pcmd_workflow.domain.periods import Cadence
 from pcmd_workflow.domain.plan import Plan
 from pcmd_workflow.domain.plan_loader import MAX_PLAN_BYTES, check_plan_bytes
 from pcmd_workflow.errors import NotFound, PlanError, PlanValidationError
@@ -65,6 +66,8 @@ _PLAN_FIELDS = (
     "rule",
     "clause",
 )
+#: Duties whose tasks come from a coordinator's request (DOMAIN Q9), never from the rows.
+_REQUEST_CADENCES = frozenset({Cadence.adhoc, Cadence.flash})
 _FIRST_DAY = date(2000, 1, 1)
 _LAST_DAY = date(2099, 12, 31)
 
@@ -495,7 +498,10 @@ def _sync_tasks(
     audits: list[dict[str, Any]],
 ) -> dict[str, int]:
     table = tasks_table
-    columns = [table.c[name] for name in ("task_id", "key", "due_date", "cancelled_at")]
+    columns = [
+        table.c[name]
+        for name in ("task_id", "key", "obligation", "period", "due_date", "cancelled_at")
+    ]
     columns += [table.c[name] for name in _PLAN_FIELDS]
     existing = {
         r.key: r
@@ -505,6 +511,9 @@ def _sync_tasks(
         session, Excusal, plan.id
     )
     extended = _task_ids_with(session, Extension, plan.id)
+    # Tasks of an ad-hoc or flash request (period adhoc-<id>) come from the request, not
+    # from the plan's rows: they stay while their duty is still a request-driven one.
+    requested = {o.id for o in plan.obligations if o.cadence in _REQUEST_CADENCES}
     wanted: dict[str, DeadlineRow] = {}
     for row in rows:
         wanted.setdefault(row.key, row)
@@ -569,6 +578,8 @@ def _sync_tasks(
         )
     for key, current in existing.items():
         if key in wanted or current["cancelled_at"] is not None:
+            continue
+        if current["obligation"] in requested and current["period"].startswith("adhoc-"):
             continue
         task_id = current["task_id"]
         in_force = current["due_date"] or current["original_due"]
