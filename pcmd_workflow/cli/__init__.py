@@ -16,8 +16,6 @@ from typer._click.exceptions import ClickException as TyperClickException
 
 # Command modules register themselves on import.
 from pcmd_workflow.cli import (  # noqa: F401  (imported for their side effect)
-    request_cmd,
-)
     calendar_cmd,
     compile_cmd,
     flow_cmd,
@@ -25,6 +23,7 @@ from pcmd_workflow.cli import (  # noqa: F401  (imported for their side effect)
     notify_cmd,
     ops_cmd,
     plan_cmd,
+    request_cmd,
     store_cmd,
     web_cmd,
 )
