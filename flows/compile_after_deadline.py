@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.context import clock_at, clock_for, compilations_dir, logger, session
 from pcmd_workflow.services import engine
@@ -21,7 +22,14 @@ from pcmd_workflow.services import engine
 __all__ = ["compile_after_deadline", "compile_period_task"]
 
 
-@task(name="compile-period", retries=1, retry_delay_seconds=60, task_run_name="compile-{period}")
+@task(
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    name="compile-period",
+    retries=1,
+    retry_delay_seconds=60,
+    task_run_name="compile-{period}",
+)
 def compile_period_task(
     plan_id: str, obligation: str, period: str, at: datetime | None = None
 ) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pcmd_workflow.clock import Clock, FixedClock, SystemClock, as_of_instant, local_date, to_utc
@@ -25,6 +26,7 @@ __all__ = [
     "clock_at",
     "clock_for",
     "compilations_dir",
+    "engine",
     "logger",
     "session",
     "today",
@@ -32,10 +34,23 @@ __all__ = [
 ]
 
 
+_READY: set[str] = set()
+
+
+def engine() -> Engine:
+    """The configured database's engine, its schema checked once per process and URL."""
+    eng = db.get_engine()
+    url = eng.url.render_as_string(hide_password=False)
+    if url not in _READY:
+        db.ready_engine(eng)
+        _READY.add(url)
+    return eng
+
+
 @contextmanager
 def session() -> Iterator[Session]:
     """A session on the configured database, committed when the block succeeds."""
-    with db.session_scope(db.ready_engine()) as s:
+    with db.session_scope(engine()) as s:
         yield s
 
 

@@ -6,9 +6,11 @@
 2. Materialise: load the plan files again (new periods of open-ended plans; a revised file
    brings its future tasks in line) — :func:`pcmd_workflow.services.engine.materialise`.
 3. Sweep each jurisdiction (``provinces``, default every one that has tasks): statuses,
-   ladder rungs, notices into the outbox — one task per province, run side by side on
-   PostgreSQL (several workers share a national sweep by giving each deployment its own
-   ``provinces``), one after the other on SQLite (one writer at a time).
+   ladder rungs, notices into the outbox — on PostgreSQL one task per province, mapped so
+   that they run side by side (and several workers share a national sweep when each
+   deployment has its own ``provinces``); on SQLite, which has one writer at a time, one
+   task sweeps the provinces one after the other (a transaction each), sparing Prefect's
+   per-task cost.
 4. Compile the periods every unit already reported for (before their deadline).
 5. Dispatch the outbox (the network: Prefect retries with delay).
 6. Keep the scheduled ``compile-after-deadline`` runs in step with the due dates.
@@ -24,25 +26,33 @@ from datetime import date
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.compile_after_deadline import compile_period_task
 from flows.context import clock_for, logger, session, today, window_opening
+from flows.context import engine as engine_of_settings
 from flows.dispatch_outbox import dispatch_task
 from pcmd_workflow.clock import SystemClock
 from pcmd_workflow.domain.vn_dates import format_short, weekday_vi
 from pcmd_workflow.services import engine
-from pcmd_workflow.store import db
 
 __all__ = [
     "daily_sweep",
     "materialise_task",
     "ready_compilations_task",
     "sweep_province_task",
+    "sweep_provinces_task",
     "sync_compile_runs_task",
 ]
 
 
-@task(name="materialise-plans", retries=2, retry_delay_seconds=30)
+@task(
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    name="materialise-plans",
+    retries=2,
+    retry_delay_seconds=30,
+)
 def materialise_task(as_of: date | None, provinces: list[str] | None) -> list[dict[str, Any]]:
     """Load the enabled plan files again (idempotent)."""
     clock = clock_for(as_of) if as_of is not None else SystemClock()
@@ -52,6 +62,8 @@ def materialise_task(as_of: date | None, provinces: list[str] | None) -> list[di
 
 
 @task(
+    cache_policy=NO_CACHE,
+    persist_result=False,
     name="sweep-province",
     retries=2,
     retry_delay_seconds=30,
@@ -64,7 +76,27 @@ def sweep_province_task(as_of: date, province: str, morning: bool) -> dict[str, 
         return engine.sweep_province(s, as_of=as_of, clock=clock, province=province).as_row()
 
 
-@task(name="ready-compilations")
+@task(
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    name="sweep-provinces",
+    retries=2,
+    retry_delay_seconds=30,
+)
+def sweep_provinces_task(as_of: date, provinces: list[str], morning: bool) -> list[dict[str, Any]]:
+    """The morning sweep of several jurisdictions one after the other, one transaction each
+    (SQLite: one writer at a time, so one task instead of one per province)."""
+    clock = clock_for(as_of) if morning else SystemClock()
+    out = []
+    for province in provinces:
+        with session() as s:
+            out.append(
+                engine.sweep_province(s, as_of=as_of, clock=clock, province=province).as_row()
+            )
+    return out
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, name="ready-compilations")
 def ready_compilations_task(as_of: date, provinces: list[str], morning: bool) -> list[dict]:
     """Periods every unit has reported for before the deadline (compiled at once)."""
     clock = clock_for(as_of) if morning else SystemClock()
@@ -77,7 +109,13 @@ def ready_compilations_task(as_of: date, provinces: list[str], morning: bool) ->
     return out
 
 
-@task(name="sync-compile-runs", retries=2, retry_delay_seconds=30)
+@task(
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    name="sync-compile-runs",
+    retries=2,
+    retry_delay_seconds=30,
+)
 def sync_compile_runs_task(provinces: list[str] | None) -> dict[str, Any]:
     """Scheduled compilation runs in Prefect follow the due dates in force."""
     from flows.calendar_sync import sync_compile_runs
@@ -96,7 +134,7 @@ def sync_compile_runs_task(provinces: list[str] | None) -> dict[str, Any]:
 
 
 def _sqlite() -> bool:
-    return db.ready_engine().dialect.name == "sqlite"
+    return engine_of_settings().dialect.name == "sqlite"
 
 
 @flow(
@@ -130,7 +168,7 @@ def daily_sweep(
     with session() as s:
         scope = sorted(provinces) if provinces else engine.provinces(s)
     if _sqlite():
-        sweeps = [sweep_province_task(day, p, morning) for p in scope]
+        sweeps = sweep_provinces_task(day, scope, morning)
     else:
         futures = sweep_province_task.map(day, scope, morning)
         sweeps = [f.result() for f in futures]

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.context import clock_at, logger, session
 from pcmd_workflow.services.dispatch import dispatch
@@ -23,7 +24,11 @@ DISPATCH_RETRY_DELAYS: list[float] = [30.0, 120.0, 600.0]
 
 
 @task(
-    name="dispatch", retries=len(DISPATCH_RETRY_DELAYS), retry_delay_seconds=DISPATCH_RETRY_DELAYS
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    name="dispatch",
+    retries=len(DISPATCH_RETRY_DELAYS),
+    retry_delay_seconds=DISPATCH_RETRY_DELAYS,
 )
 def dispatch_task(at: datetime | None = None, limit: int | None = None) -> dict[str, Any]:
     """One dispatcher run at ``at`` (default now); the counts per outcome."""

@@ -51,7 +51,12 @@ from pcmd_workflow.services.plans import LoadReport, load_plan, stored_plan
 from pcmd_workflow.services.sweep import PlannedNotice, insert_notices, plan_infos, run_sweep
 from pcmd_workflow.services.tasks import compute_statuses, list_tasks
 from pcmd_workflow.settings import Settings, get_settings
-from pcmd_workflow.store.models import plans_table, tasks_table
+from pcmd_workflow.store.models import (
+    excusals_table,
+    plans_table,
+    submissions_table,
+    tasks_table,
+)
 from pcmd_workflow.store.outbox import Notice
 
 __all__ = [
@@ -362,11 +367,40 @@ def _compile_prefix(plan_id: str, obligation: str, period: str) -> str:
     return f"compile|{plan_id}|{obligation}|{period}|"
 
 
+#: How far back a report or an excusal may make a period complete before its deadline.
+RECENT_DAYS = 14
+
+
 def complete_before_deadline(
-    session: Session, *, now: datetime, province: str | None = None
+    session: Session,
+    *,
+    now: datetime,
+    province: str | None = None,
+    since: datetime | None = None,
 ) -> list[CompileDue]:
     """Periods whose every task is settled (submitted or excused) before their deadline
-    passed and whose result the coordinator has not been told yet: compile them now."""
+    passed and whose result the coordinator has not been told yet: compile them now.
+
+    Only periods with a report or an excusal recorded after ``since`` (default: the last
+    ``RECENT_DAYS`` days) can have become complete; the others are not looked at, so the
+    daily check stays cheap at national scale. A period missed here is still compiled by
+    its scheduled run after the deadline.
+    """
+    since = since or now - timedelta(days=RECENT_DAYS)
+    t, sub, exc = tasks_table, submissions_table, excusals_table
+    recent = (
+        select(t.c.plan_id, t.c.obligation, t.c.period)
+        .join(sub, sub.c.task_id == t.c.task_id)
+        .where(sub.c.received_at > since, sub.c.received_at <= now)
+        .union(
+            select(t.c.plan_id, t.c.obligation, t.c.period)
+            .join(exc, exc.c.task_id == t.c.task_id)
+            .where(exc.c.excused_at > since, exc.c.excused_at <= now)
+        )
+    )
+    candidates = {tuple(r) for r in session.execute(recent)}
+    if not candidates:
+        return []
     done = {
         tuple(key.split("|")[1:4])
         for key in session.execute(
@@ -375,28 +409,37 @@ def complete_before_deadline(
             )
         ).scalars()
     }
+    wanted = sorted(c for c in candidates if c not in done)
+    if not wanted:
+        return []
+    stmt = select(t.c.task_id, t.c.plan_id, t.c.obligation, t.c.period).where(
+        t.c.plan_id.in_(sorted({c[0] for c in wanted}))
+    )
+    if province is not None:
+        stmt = stmt.where(t.c.province == province)
+    wanted_set = set(wanted)
+    ids = [r.task_id for r in session.execute(stmt) if (r[1], r[2], r[3]) in wanted_set]
+    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for view in list_tasks(session, as_of=now, task_ids=ids):
+        groups[(view.plan, view.obligation, view.period)].append(view)
     out = []
-    for (plan, obligation, period), items in _period_groups(
-        session, now=now, province=province
-    ).items():
-        dues = [due for _tid, due, _st, _p in items if due is not None]
-        if not dues or any(st not in _CLOSED for _tid, _due, st, _p in items):
+    for (plan, obligation, period), views in sorted(groups.items()):
+        dues = [v.due_date for v in views if v.due_date is not None]
+        if not dues or any(v.status not in _CLOSED for v in views):
             continue
-        if all(st is TaskStatus.excused for _tid, _due, st, _p in items):
+        if all(v.status is TaskStatus.excused for v in views):
             continue
         due = max(dues)
         if compile_instant(due) <= now:
             continue  # the scheduled compilation after the deadline handles it
-        if (plan, obligation, period) in done:
-            continue
         out.append(
             CompileDue(
                 plan_id=plan,
                 obligation=obligation,
                 period=period,
                 due_date=due,
-                province=items[0][3],
-                tasks=len(items),
+                province=views[0].province,
+                tasks=len(views),
             )
         )
     out.sort(key=lambda c: (c.scheduled_at, c.key))

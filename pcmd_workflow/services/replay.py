@@ -514,20 +514,39 @@ def _compile_row(
 
 def _sent_rows(session: Session, *, at: datetime) -> list[TimelineRow]:
     """The notices sent at ``at``, one row per (kind, reporter, rung, audience, channel)."""
-    n = notices_table
-    stmt = select(
-        n.c.kind,
-        n.c.plan_id,
-        n.c.unit,
-        n.c.rung,
-        n.c.audience,
-        n.c.channel,
-        n.c.payload,
-    ).where(n.c.status == NoticeStatus.sent.value, n.c.sent_at == at)
+    n, t = notices_table, tasks_table
+    stmt = (
+        select(
+            n.c.kind,
+            n.c.plan_id,
+            n.c.unit,
+            n.c.rung,
+            n.c.audience,
+            n.c.channel,
+            n.c.payload,
+            t.c.obligation,
+            t.c.period,
+        )
+        .select_from(n.outerjoin(t, t.c.task_id == n.c.task_id))
+        .where(n.c.status == NoticeStatus.sent.value, n.c.sent_at == at)
+    )
     groups: dict[tuple[str, str, str, str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for kind, plan_id, unit, rung, audience, channel, payload in session.execute(stmt):
+    for (
+        kind,
+        plan_id,
+        unit,
+        rung,
+        audience,
+        channel,
+        payload,
+        obligation,
+        period,
+    ) in session.execute(stmt):
         key = (kind, plan_id or "", unit or "", rung or "", audience, channel)
-        groups[key].append(dict(payload or {}))
+        item = dict(payload or {})
+        if obligation is not None:
+            item = {**item, "obligation": obligation, "period": period}
+        groups[key].append(item)
     d, hm = _hhmm(at)
     rows = []
     for (kind, plan_id, unit, rung, audience, channel), payloads in groups.items():
@@ -555,14 +574,7 @@ def _describe(kind: str, payloads: list[dict[str, Any]]) -> tuple[str, str]:
         return "", f"due today {p.get('due_today_count', 0)}, overdue {p.get('overdue_count', 0)}"
     if kind == NoticeKind.missing_contacts.value:
         return "", f"{len(payloads[0].get('units', []))} units without a usable contact"
+    items = sorted({f"{p.get('obligation')}/{p.get('period')}" for p in payloads})
     if kind == NoticeKind.compilation.value:
-        items = sorted({f"{p.get('obligation')}/{p.get('period')}" for p in payloads})
         return " ".join(items), f"{len(payloads)} result(s)"
-    items = sorted(
-        {
-            f"{p.get('task_key', '').split('/')[1] if p.get('task_key') else ''}/"
-            f"{p.get('period', '')}"
-            for p in payloads
-        }
-    )
     return " ".join(items), ""

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from flows_support import THANH_PHO_ID, TINH, TINH_ID, FlowStore, local
+from flows_support import (
+    PLANS,
+    THANH_PHO_ID,
+    TINH,
+    TINH_ID,
+    FlowStore,
+    drop_pg_database,
+    fresh_pg_database,
+    local,
+)
 from sqlalchemy import func, select
 
 from pcmd_workflow.cli import main
@@ -23,6 +33,8 @@ from pcmd_workflow.clock import FixedClock
 from pcmd_workflow.services import engine
 from pcmd_workflow.services.plans import load_plans
 from pcmd_workflow.services.submissions import extend
+from pcmd_workflow.settings import reset_settings
+from pcmd_workflow.store import db
 from pcmd_workflow.store.db import session_scope
 from pcmd_workflow.store.models import Task
 from pcmd_workflow.store.outbox import Notice
@@ -85,6 +97,46 @@ def test_daily_sweep_of_one_province(flow_store: FlowStore) -> None:
     assert result["dispatch"] == {}
     assert _count(flow_store, Notice.province == "tinh-thu") == 5
     assert _count(flow_store, Notice.province == "thanh-pho-thu") == 0
+
+
+@pytest.mark.postgres
+def test_daily_sweep_on_postgresql_maps_one_task_per_province(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.daily_sweep import daily_sweep
+
+    url, admin = fresh_pg_database()
+    try:
+        monkeypatch.setenv("PCMD_DATABASE_URL", url)
+        monkeypatch.setenv("PCMD_CALENDARS_DIR", str(PLANS))
+        reset_settings()
+        state = daily_sweep(
+            as_of=date(2024, 6, 18), dispatch=False, sync_compile_runs=False, return_state=True
+        )
+        result = state.result()
+        assert [(s["province"], s["inserted"]) for s in result["sweeps"]] == [
+            ("thanh-pho-thu", 5),
+            ("tinh-thu", 5),
+        ]
+        flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        names: list[str] = []
+        with get_client(sync_client=True) as client:
+            for _ in range(40):  # task runs are recorded from events, a moment later
+                runs = client.read_task_runs(flow_run_filter=flow_run)
+                names = sorted(r.name for r in runs if r.name.startswith("sweep-"))
+                if len(names) == 2:
+                    break
+                time.sleep(0.25)
+        assert names == [
+            "sweep-thanh-pho-thu",
+            "sweep-tinh-thu",
+        ]
+    finally:
+        db.get_engine().dispose()
+        drop_pg_database(admin, url)
 
 
 def test_compile_and_dispatch_flows(loaded_store: FlowStore) -> None:
