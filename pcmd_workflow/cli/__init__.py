@@ -26,6 +26,7 @@ from pcmd_workflow.cli import (  # noqa: F401  (imported for their side effect)
     request_cmd,
     store_cmd,
     web_cmd,
+    zalo_cmd,
 )
 from pcmd_workflow.cli.app import app
 from pcmd_workflow.errors import PcmdError, PlanValidationError
