@@ -66,6 +66,39 @@ def prepare_prefect_env(settings: Settings) -> Path:
     return home
 
 
+#: Where ``pcmd serve`` writes the API URL of the Prefect server it started.
+API_URL_FILE = "pcmd-serve-api-url"
+
+
+def _use_served_server(home: Path) -> str | None:
+    """The API of a running ``pcmd serve``'s Prefect server (then ``pcmd run`` shows up in
+    its UI instead of starting a temporary server); None when there is none."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    try:
+        url = (home / API_URL_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    import httpx
+
+    try:
+        healthy = httpx.get(f"{url}/health", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        healthy = False
+    if healthy:
+        os.environ["PREFECT_API_URL"] = url
+        return url
+    return None
+
+
+def _prepare_run() -> None:
+    """Environment of ``pcmd run``: the served Prefect server when one runs."""
+    home = prepare_prefect_env(get_settings())
+    url = _use_served_server(home)
+    if url:
+        print(f"pcmd: dùng máy chủ Prefect của pcmd serve ({url})", file=sys.stderr)
+
+
 def _instant(value: str, *, option: str) -> datetime:
     try:
         return to_utc(datetime.fromisoformat(value.strip()))
@@ -171,7 +204,7 @@ def run_daily_sweep(
 ) -> None:
     """One run of the daily-sweep flow now, through Prefect."""
     day = parse_day(as_of, option="--as-of") if as_of else None
-    prepare_prefect_env(get_settings())
+    _prepare_run()
     from flows.daily_sweep import daily_sweep
 
     result = daily_sweep(as_of=day, provinces=province or None, dispatch=not no_dispatch)
@@ -190,7 +223,7 @@ def run_dispatch_outbox(
 ) -> None:
     """One run of the dispatch-outbox flow now, through Prefect."""
     at = _instant(now, option="--now") if now else None
-    prepare_prefect_env(get_settings())
+    _prepare_run()
     from flows.dispatch_outbox import dispatch_outbox
 
     _print_result(dispatch_outbox(now=at, limit=limit), fmt)
@@ -208,7 +241,7 @@ def run_compile_after_deadline(
 ) -> None:
     """One run of the compile-after-deadline flow now, through Prefect."""
     day = parse_day(as_of, option="--as-of") if as_of else None
-    prepare_prefect_env(get_settings())
+    _prepare_run()
     from flows.compile_after_deadline import compile_after_deadline
 
     _print_result(
@@ -373,6 +406,7 @@ def serve_cmd(
         if server is not None:
             server.wait_ready(timeout=180)
             os.environ["PREFECT_API_URL"] = server.api_url
+            (home / API_URL_FILE).write_text(server.api_url, encoding="utf-8")
         from prefect import serve
 
         from flows.deployments import build_deployments
@@ -403,5 +437,6 @@ def serve_cmd(
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         web_app.stop()
         if server is not None:
+            (home / API_URL_FILE).unlink(missing_ok=True)
             server.stop()
         _say("pcmd: đã dừng | stopped")

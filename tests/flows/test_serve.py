@@ -76,6 +76,26 @@ def test_pcmd_serve_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
             assert web.status_code < 500
             children = psutil.Process(proc.pid).children(recursive=True)
             assert children, "the local Prefect server runs as a child process"
+
+            # `pcmd run` beside it uses its Prefect server: the run shows in its UI
+            run = subprocess.run(
+                [str(Path(sys.executable).parent / "pcmd"), "run", "dispatch-outbox",
+                 "--now", "2024-06-18T07:30+07:00", "--format", "json"],
+                env=env, capture_output=True, timeout=180, cwd=tmp_path,
+            )  # fmt: skip
+            assert run.returncode == 0, run.stderr.decode()[-2000:]
+            assert f"dùng máy chủ Prefect của pcmd serve ({prefect_url.group(1)}/api)" in (
+                run.stderr.decode()
+            )
+            flow_runs = httpx.post(
+                f"{prefect_url.group(1)}/api/flow_runs/filter",
+                json={
+                    "flows": {"name": {"any_": ["dispatch-outbox"]}},
+                    "flow_runs": {"deployment_id": {"is_null_": True}},
+                },
+                timeout=10,
+            ).json()
+            assert [r["state_type"] for r in flow_runs] == ["COMPLETED"]
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
