@@ -95,6 +95,9 @@ _CADENCE_VI = {
 #: Items listed by name in a coordinator digest (the rest are counted).
 DIGEST_LIST_MAX = 50
 _INSERT_CHUNK = 2000
+#: tasks read by id lists up to this many (beyond, one scan of the scope)
+_IN_LIST_MAX = 30_000
+_IN_CHUNK = 5_000
 
 
 def task_notice_key(
@@ -384,8 +387,14 @@ def _task_rows(
         stmt = stmt.where(t.c.plan_id == plan_id)
     if province is not None:
         stmt = stmt.where(t.c.province == province)
-    wanted = set(task_ids)
-    return {r[0]: _TaskRow(*r) for r in session.execute(stmt).all() if r[0] in wanted}
+    if len(task_ids) > _IN_LIST_MAX:  # most tasks of the scope: one scan is cheaper
+        wanted = set(task_ids)
+        return {r[0]: _TaskRow(*r) for r in session.execute(stmt).all() if r[0] in wanted}
+    out: dict[int, _TaskRow] = {}
+    for start in range(0, len(task_ids), _IN_CHUNK):
+        chunk = stmt.where(t.c.task_id.in_(task_ids[start : start + _IN_CHUNK]))
+        out.update((r[0], _TaskRow(*r)) for r in session.execute(chunk).all())
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -453,15 +462,19 @@ def run_sweep(
     statuses = table.columns.status
     dues = table.columns.due_date
     lates = table.columns.days_late
+    ladders = ladders or default_ladders()
+    # a task can only be on a rung once its earliest rung has come: read only those tasks
+    lead = max(0, *(-r.offset for ladder in ladders.values() for r in ladder.rungs))
+    horizon = calendar.add_working_days(as_of, lead)
     open_ids = [
         tid
         for tid, st, due in zip(table.task_ids, statuses, dues, strict=True)
-        if st in OPEN_STATUSES and due is not None
+        if due is not None and due <= horizon and st in OPEN_STATUSES
     ]
     rows = _task_rows(session, open_ids, plan_id=plan_id, province=province)
     plan_ids = sorted({r.plan_id for r in rows.values()})
     ctx = _Context(
-        ladders=ladders or default_ladders(),
+        ladders=ladders,
         calendar=calendar,
         directory=Directory.load(
             session,
@@ -474,7 +487,7 @@ def run_sweep(
     )
     send_after = _window_start(as_of, window, calendar)
     planned: list[PlannedNotice] = []
-    current_by_task: dict[int, tuple[date, date | None]] = {}  # due in force, rung day
+    rung_days: dict[int, date] = {}  # the current rung's day of each task on a rung
     digest: dict[str, _Digest] = defaultdict(_Digest)
     unreachable: dict[str, dict[str, str]] = defaultdict(dict)
     text = _Texts()
@@ -495,9 +508,8 @@ def run_sweep(
             digest[plan_id].overdue.append((unit_name, report, period, due, late, reporter))
         fire = ctx.firing(ladder, due, as_of)
         if fire is None:
-            current_by_task[tid] = (due, None)
             continue
-        current_by_task[tid] = (due, fire.day)
+        rung_days[tid] = fire.day
         why_vi = f"{fire.vi_prefix}{report}, kỳ {period}, của {unit_name}{fire.vi_suffix}"
         why_en = f"{fire.en_prefix}{plan_id}/{row.obligation}/{reporter}/{period}{fire.en_suffix}"
         base_json = (
@@ -552,7 +564,8 @@ def run_sweep(
             session,
             now=now,
             status_by_task=dict(zip(table.task_ids, statuses, strict=True)),
-            current_by_task=current_by_task,
+            due_by_task=dict(zip(table.task_ids, dues, strict=True)),
+            rung_days=rung_days,
             plan_id=plan_id,
             province=province,
         )
@@ -822,7 +835,8 @@ def _cancel_stale(
     *,
     now: datetime,
     status_by_task: Mapping[int, TaskStatus],
-    current_by_task: Mapping[int, tuple[date, date | None]],
+    due_by_task: Mapping[int, date | None],
+    rung_days: Mapping[int, date],
     plan_id: str | None,
     province: str | None,
 ) -> int:
@@ -843,7 +857,7 @@ def _cancel_stale(
         elif status not in OPEN_STATUSES:
             why = _CLOSED_REASON.get(status, f"nhiệm vụ ở trạng thái {status}")
         else:
-            current_due, current_day = current_by_task.get(task_id, (None, None))
+            current_due, current_day = due_by_task.get(task_id), rung_days.get(task_id)
             if current_due is not None and due is not None and current_due != due:
                 why = (
                     f"hạn nộp đã đổi sang {_due_vi(current_due)} (gia hạn hoặc trả lại báo "

@@ -258,3 +258,19 @@ def test_a_returned_report_restarts_the_rungs_from_its_new_due_date(store: Store
     report = store.sweep(date(2024, 6, 26))
     mine = [p for p in report.planned if p.task_id == task]
     assert [(p.rung, p.audience) for p in mine] == [("T+1", "unit")]
+
+
+def test_an_extension_far_ahead_still_cancels_the_old_cycle(store: Store) -> None:
+    store.configure(email_url=MAILTO)
+    task = store.task_id("bc-6-thang", "so-y-te")
+    store.sweep(date(2024, 6, 17))
+    with session_scope(store.engine) as session:
+        extend(
+            session,
+            task_id=task,
+            to=date(2024, 9, 30),
+            reason="Chờ kết quả thanh tra",
+            clock=FixedClock(local("2024-06-17 15:00")),
+        )
+    store.sweep(date(2024, 6, 18))
+    assert [(n.rung, n.status) for n in store.notices(task_id=task)] == [("T0", "cancelled")]
