@@ -63,6 +63,8 @@ class WebUser(SQLModel, table=True):
     created_at: datetime = Field(default=None, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default=None, sa_type=UTCDateTime, nullable=False)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    #: sessions opened before this instant are refused (set when the user logs out)
+    sessions_after: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 users_table: Any = WebUser.__table__  # type: ignore[attr-defined]

@@ -24,13 +24,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlmodel import Session
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from pcmd_workflow.errors import AuthError, PcmdError
 from pcmd_workflow.services.tokens import read_unit_token
-from pcmd_workflow.store.users import find_user
+from pcmd_workflow.store.users import users_table
 from pcmd_workflow.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -134,6 +134,16 @@ def rule_of(route: BaseRoute) -> Access | None:
     return NON_API_RULES.get(getattr(route, "name", "") or "")
 
 
+_USER_COLUMNS = (
+    users_table.c.username,
+    users_table.c.password_hash,
+    users_table.c.province,
+    users_table.c.is_admin,
+    users_table.c.disabled,
+    users_table.c.sessions_after,
+)
+
+
 def _session_user(request: Request, state: WebState) -> Coordinator | None:
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
@@ -141,14 +151,16 @@ def _session_user(request: Request, state: WebState) -> Coordinator | None:
     found = state.sessions.loads(raw)
     if found is None:
         return None
-    username, fingerprint = found
-    with Session(state.engine) as session:
-        user = find_user(session, username)
-        if user is None or user.disabled:
-            return None
-        if hash_fingerprint(user.password_hash) != fingerprint:
-            return None
-        return Coordinator(username=user.username, province=user.province, is_admin=user.is_admin)
+    username, fingerprint, issued_at = found
+    with state.engine.connect() as conn:  # Core, not the ORM: this runs on every request
+        row = conn.execute(select(*_USER_COLUMNS).where(users_table.c.username == username)).first()
+    if row is None or row.disabled or hash_fingerprint(row.password_hash) != fingerprint:
+        return None
+    if row.sessions_after is not None and issued_at < row.sessions_after:
+        return None  # logged out since
+    user = Coordinator(username=row.username, province=row.province, is_admin=bool(row.is_admin))
+    state.users.put(raw, user)
+    return user
 
 
 async def _check_csrf(request: Request, state: WebState) -> None:
@@ -175,6 +187,10 @@ def _resolve(request: Request, state: WebState, access: Access) -> None:
         return
     user = _session_user(request, state)
     request.state.user = user
+    _require(access, user)
+
+
+def _require(access: Access, user: Coordinator | None) -> None:
     if access is Access.anonymous:
         return
     if user is None:
@@ -190,6 +206,14 @@ async def enforce(request: Request, access: Access | None) -> None:
     state = web_state(request)
     if request.method not in _SAFE_METHODS:
         await _check_csrf(request, state)
+    if access is not Access.agency:
+        raw = request.cookies.get(SESSION_COOKIE)
+        known = state.users.get(raw) if raw else None
+        if known is not None or (access is Access.anonymous and not raw):
+            # seen within the freshness interval, or nothing to look up: no worker thread
+            request.state.user = known
+            _require(access, known)
+            return
     await run_in_threadpool(_resolve, request, state, access)
 
 
@@ -207,7 +231,7 @@ class GuardedRoute(APIRoute):
         return guarded
 
 
-def current_user(request: Request) -> Coordinator:
+async def current_user(request: Request) -> Coordinator:
     """The coordinator of a ``coordinator``/``admin`` route (set by the guard)."""
     user = getattr(request.state, "user", None)
     if not isinstance(user, Coordinator):
@@ -220,7 +244,7 @@ def optional_user(request: Request) -> Coordinator | None:
     return user if isinstance(user, Coordinator) else None
 
 
-def current_agency(request: Request) -> Agency:
+async def current_agency(request: Request) -> Agency:
     """The token holder of an ``agency`` route (set by the guard)."""
     agency = getattr(request.state, "agency", None)
     if not isinstance(agency, Agency):

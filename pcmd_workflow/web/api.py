@@ -8,10 +8,11 @@ the path, every POST carries the CSRF token in the ``X-CSRF-Token`` header (``GE
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -122,7 +123,7 @@ def health(request: Request) -> Json:
 
 
 @router.get("/csrf", **allow(Access.anonymous))
-def csrf(request: Request) -> Json:
+async def csrf(request: Request) -> Json:
     """The CSRF token to send as ``X-CSRF-Token`` with every POST of this client."""
     state = web_state(request)
     nonce = str(getattr(request.state, "csrf_nonce", ""))
@@ -155,25 +156,34 @@ def plans(request: Request, user: Coordinator = Depends(current_user)) -> list[J
 
 
 @router.get("/overview", **allow(Access.coordinator))
-def overview(request: Request, user: Coordinator = Depends(current_user)) -> Json:
-    """Counts by status and timeliness rate, in total, per plan and per plan and period."""
+def overview(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+    """Counts by status and timeliness rate, in total, per plan and per plan and period:
+    ``{"as_of", "totals", "by_plan": [...], "by_period": [...]}`` (kept per snapshot)."""
     snapshot = web_state(request).board.snapshot(user.scope)
     filters = _filters(request, snapshot)
-    return {
-        "as_of": _iso(snapshot.as_of),
-        "totals": _counts(counts_of(snapshot.select(filters))),
-        "by_plan": [{"plan": p.id, **_counts(c)} for p, c in overview_by_plan(snapshot, filters)],
-        "by_period": [
-            {
-                "plan": r.plan.id,
-                "period": r.period,
-                "cadences": list(r.cadences),
-                "due_date": _iso(r.due_date),
-                **_counts(r.counts),
-            }
-            for r in overview_by_period(snapshot, filters)
-        ],
-    }
+
+    def build() -> bytes:
+        body = {
+            "as_of": _iso(snapshot.as_of),
+            "totals": _counts(counts_of(snapshot.select(filters))),
+            "by_plan": [
+                {"plan": p.id, **_counts(c)} for p, c in overview_by_plan(snapshot, filters)
+            ],
+            "by_period": [
+                {
+                    "plan": r.plan.id,
+                    "period": r.period,
+                    "cadences": list(r.cadences),
+                    "due_date": _iso(r.due_date),
+                    **_counts(r.counts),
+                }
+                for r in overview_by_period(snapshot, filters)
+            ],
+        }
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    body: bytes = snapshot.memo(("api-overview", filters), build)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/tasks", **allow(Access.coordinator))
@@ -325,6 +335,7 @@ def _act(request: Request, user: Coordinator, task_id: int, run: Any) -> Json:
     with state.session() as session:
         visible_task(session, task_id, user)
         result = run(session, state)
+    state.board.note_write()
     return result if isinstance(result, dict) else result.as_row()
 
 
@@ -523,4 +534,6 @@ async def portal_submit(
             values = {k: v for k, v in body.values.items() if v is not None}
             return submit_values(session, agency, task_id, values, state=state).as_row()
 
-    return await run_in_threadpool(run)
+    receipt = await run_in_threadpool(run)
+    state.board.note_write()
+    return receipt

@@ -17,29 +17,24 @@ returned and excused tasks and tasks not yet due do not count.
 from __future__ import annotations
 
 import threading
+import time
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from pcmd_workflow.clock import Clock, local_date
 from pcmd_workflow.errors import PcmdError
 from pcmd_workflow.services.tasks import TaskView, list_tasks
 from pcmd_workflow.store.models import (
-    audit_table,
-    excusals_table,
-    extensions_table,
     obligations_table,
     plans_table,
-    returns_table,
-    submissions_table,
-    tasks_table,
     units_table,
 )
 from pcmd_workflow.web.labels import CADENCE_VI, LEVEL_VI, STATUS_ORDER, STATUS_VI
@@ -67,7 +62,7 @@ __all__ = [
 
 #: Which status a matrix cell shows when a unit has several tasks in one period.
 _SEVERITY = {s: i for i, s in enumerate(STATUS_ORDER)}
-_MEMO_LIMIT = 128
+_MEMO_LIMIT = 512
 
 
 def fold(text: str) -> str:
@@ -235,12 +230,19 @@ class Snapshot:
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: Any, build: Any) -> Any:
+        """``build()``, computed once per snapshot and key (the oldest half is dropped when
+        the memo grows past its limit)."""
         found = self._memo.get(key)
         if found is None:
             if len(self._memo) > _MEMO_LIMIT:
-                self._memo.clear()
+                for old in list(self._memo)[: _MEMO_LIMIT // 2]:
+                    self._memo.pop(old, None)
             found = self._memo[key] = build()
         return found
+
+    def peek(self, key: Any) -> Any:
+        """What :meth:`memo` keeps under ``key`` (None when nothing yet)."""
+        return self._memo.get(key)
 
     def unit(self, plan_id: str, slug: str) -> UnitInfo | None:
         return self.units.get((plan_id, slug))
@@ -507,21 +509,21 @@ def timeliness_over_time(snapshot: Snapshot, filters: Filters) -> list[tuple[str
 # ---- building and caching -------------------------------------------------------------------
 
 
-def data_version(session: Session) -> tuple[Any, ...]:
-    """The largest ids of the fact tables: any new fact (or plan load) changes it."""
-    return tuple(
-        session.execute(
-            select(
-                select(func.max(audit_table.c.id)).scalar_subquery(),
-                select(func.max(submissions_table.c.id)).scalar_subquery(),
-                select(func.max(extensions_table.c.id)).scalar_subquery(),
-                select(func.max(returns_table.c.id)).scalar_subquery(),
-                select(func.max(excusals_table.c.id)).scalar_subquery(),
-                select(func.max(tasks_table.c.task_id)).scalar_subquery(),
-                select(func.count()).select_from(submissions_table).scalar_subquery(),
-            )
-        ).one()
-    )
+_VERSION_SQL = (
+    "SELECT (SELECT max(id) FROM audit_log), (SELECT max(id) FROM submissions), "
+    "(SELECT max(id) FROM extensions), (SELECT max(id) FROM returns), "
+    "(SELECT max(id) FROM excusals), (SELECT max(task_id) FROM tasks)"
+)
+
+
+def data_version(engine: Engine) -> tuple[Any, ...]:
+    """The largest ids of the fact tables: any new fact (or plan load) changes it.
+
+    Every change pcmd makes writes one of these rows (CONTRACTS: every state change has its
+    audit entry); one statement on a Core connection, since it runs on every request.
+    """
+    with engine.connect() as conn:
+        return tuple(conn.exec_driver_sql(_VERSION_SQL).one())
 
 
 def _names(
@@ -608,15 +610,33 @@ def build_snapshot(
 
 
 class Board:
-    """One cached :class:`Snapshot` per scope (see module doc)."""
+    """One cached :class:`Snapshot` per scope (see module doc).
 
-    def __init__(self, *, engine: Engine, clock: Clock, ttl_seconds: float = 60.0) -> None:
+    The facts' version is read at most once per ``check_seconds`` (a monotonic interval):
+    between two checks, requests are served from memory without touching the database.
+    Writes made through this application call :meth:`note_write`, so that their effect is
+    seen at once; writes by other processes are seen within ``check_seconds``.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        clock: Clock,
+        ttl_seconds: float = 300.0,
+        check_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.ttl_seconds = ttl_seconds
+        self.check_seconds = check_seconds
+        self._monotonic = monotonic
         self._snapshots: dict[str | None, Snapshot] = {}
         self._locks: dict[str | None, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
+        self._version: tuple[Any, ...] | None = None
+        self._checked_at = float("-inf")
 
     def _lock(self, scope: str | None) -> threading.Lock:
         with self._guard:
@@ -630,11 +650,30 @@ class Board:
             and 0 <= (now - found.as_of).total_seconds() < self.ttl_seconds
         )
 
+    def version(self) -> tuple[Any, ...]:
+        """The facts' version, read again when the last check is older than the interval."""
+        if self._version is None or self._monotonic() - self._checked_at >= self.check_seconds:
+            self._version = data_version(self.engine)
+            self._checked_at = self._monotonic()
+        return self._version
+
+    def note_write(self) -> None:
+        """A write was committed: the next request reads the version again."""
+        self._checked_at = float("-inf")
+
+    def cached(self, scope: str | None) -> Snapshot | None:
+        """The snapshot of ``scope`` when it can be served without any database access."""
+        if self._version is None or self._monotonic() - self._checked_at >= self.check_seconds:
+            return None
+        found = self._snapshots.get(scope)
+        if self._fresh(found, now=self.clock.now(), version=self._version):
+            return found
+        return None
+
     def snapshot(self, scope: str | None) -> Snapshot:
         """The snapshot of ``scope`` (a jurisdiction, or None for every plan)."""
         now = self.clock.now()
-        with Session(self.engine) as session:
-            version = data_version(session)
+        version = self.version()
         found = self._snapshots.get(scope)
         if self._fresh(found, now=now, version=version):
             assert found is not None

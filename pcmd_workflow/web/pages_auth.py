@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import update
 from sqlmodel import Session
 
-from pcmd_workflow.store.users import check_password, find_user
+from pcmd_workflow.clock import SystemClock
+from pcmd_workflow.store.users import check_password, find_user, users_table
 from pcmd_workflow.web.access import Access, GuardedRoute, allow, optional_user
 from pcmd_workflow.web.rendering import render
 from pcmd_workflow.web.security import (
@@ -99,6 +101,20 @@ def login(
 
 @router.post("/logout", **allow(Access.anonymous))
 def logout(request: Request) -> Response:
+    """End the session: this cookie, and every session of the user opened before now."""
+    state = web_state(request)
+    raw = request.cookies.get(SESSION_COOKIE)
+    found = state.sessions.loads(raw) if raw else None
+    if found is not None:
+        with state.engine.begin() as conn:
+            conn.execute(
+                update(users_table)
+                .where(users_table.c.username == found[0])
+                .values(
+                    sessions_after=SystemClock().now().replace(microsecond=0)
+                )  # sessions: wall time
+            )
+        state.users.clear()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE,

@@ -7,11 +7,12 @@ plans of their province only; a plan of another province is "not found".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from pcmd_workflow.errors import NotFound, PcmdError
 from pcmd_workflow.services.tasks import TaskView
@@ -30,7 +31,7 @@ from pcmd_workflow.web.charts import rate_by_unit_svg, rate_over_time_svg
 from pcmd_workflow.web.exports import XLSX_TYPE, Column, csv_bytes, download, xlsx_bytes
 from pcmd_workflow.web.labels import CADENCE_VI, LEVEL_VI, REVIEW_VI, STATUS_ORDER, STATUS_VI
 from pcmd_workflow.web.overdue import overdue_rows
-from pcmd_workflow.web.rendering import render
+from pcmd_workflow.web.rendering import page_response, render, render_cached
 from pcmd_workflow.web.state import web_state
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
 
 router = APIRouter(route_class=GuardedRoute, include_in_schema=False)
 PAGE_SIZE = 100
+#: With more plans than this and no plan chosen, the overview lists plans, not their periods.
+MAX_PLANS_BY_PERIOD = 3
 
 TASK_COLUMNS = (
     Column(key="task_id", title="Mã nhiệm vụ", width=10),
@@ -148,6 +151,31 @@ def task_rows(snapshot: Snapshot, views: Sequence[TaskView]) -> list[dict[str, A
     return out
 
 
+def _page_key(request: Request, user: Coordinator) -> tuple[Any, ...]:
+    """A rendered page is kept per path, query and user, for the life of the snapshot."""
+    return (
+        "page",
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+        user.username,
+    )
+
+
+async def _fast(
+    request: Request, user: Coordinator, slow: Callable[[Request, Coordinator], Response]
+) -> Response:
+    """Serve the page from the snapshot's page cache without a worker thread or a query when
+    the snapshot is known fresh; otherwise run ``slow`` (queries, rendering) in a thread."""
+    state = web_state(request)
+    snapshot = state.board.cached(user.scope)
+    if snapshot is not None and _export_format(request) is None:
+        key = _page_key(request, user)
+        html = snapshot.peek(key)
+        if html is not None:
+            return page_response(request, snapshot, key, html)
+    return await run_in_threadpool(slow, request, user)
+
+
 def _common(snapshot: Snapshot, filters: Filters, nav: str) -> dict[str, Any]:
     plan = snapshot.plans.get(filters.plan) if filters.plan else None
     if plan is None and len(snapshot.plans) == 1:
@@ -160,11 +188,16 @@ def _common(snapshot: Snapshot, filters: Filters, nav: str) -> dict[str, Any]:
         "years": snapshot.years(filters.plan),
         "periods": snapshot.periods_of(filters.plan, filters.cadence),
         "plan_shown": plan,
+        "now": snapshot.as_of,
     }
 
 
 @router.get("/dashboard", **allow(Access.coordinator))
-def dashboard(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+async def dashboard(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+    return await _fast(request, user, _dashboard)
+
+
+def _dashboard(request: Request, user: Coordinator) -> Response:
     state = web_state(request)
     snapshot = state.board.snapshot(user.scope)
     filters = board_filters(request, snapshot)
@@ -192,16 +225,16 @@ def dashboard(request: Request, user: Coordinator = Depends(current_user)) -> Re
             heading="Tổng quan tình hình nộp báo cáo theo kế hoạch và kỳ",
             sheet="Tổng quan",
         )
-    selected = snapshot.select(filters)
-    return render(
-        request,
-        "dashboard.html",
-        {
+
+    def build() -> tuple[str, dict[str, Any]]:
+        many = len(snapshot.plans) > MAX_PLANS_BY_PERIOD and filters.plan is None
+        return "dashboard.html", {
             **_common(snapshot, filters, "dashboard"),
             "title": "Tổng quan",
-            "totals": counts_of(selected),
+            "totals": counts_of(snapshot.select(filters)),
             "by_plan": overview_by_plan(snapshot, filters) if len(snapshot.plans) > 1 else [],
-            "rows": rows,
+            "rows": [] if many else rows,
+            "rows_hidden": many,
             "chart_units": rate_by_unit_svg(
                 timeliness_by_unit(snapshot, filters),
                 title="Tỷ lệ nộp đúng hạn theo đơn vị (thấp nhất trước)",
@@ -210,12 +243,17 @@ def dashboard(request: Request, user: Coordinator = Depends(current_user)) -> Re
                 timeliness_over_time(snapshot, filters),
                 title="Tỷ lệ nộp đúng hạn theo tháng đến hạn",
             ),
-        },
-    )
+        }
+
+    return render_cached(request, snapshot, _page_key(request, user), build)
 
 
 @router.get("/matrix", **allow(Access.coordinator))
-def matrix(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+async def matrix(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+    return await _fast(request, user, _matrix)
+
+
+def _matrix(request: Request, user: Coordinator) -> Response:
     state = web_state(request)
     snapshot = state.board.snapshot(user.scope)
     filters = board_filters(request, snapshot)
@@ -234,20 +272,24 @@ def matrix(request: Request, user: Coordinator = Depends(current_user)) -> Respo
             heading="Danh sách nhiệm vụ báo cáo theo bộ lọc của ma trận",
             sheet="Nhiệm vụ",
         )
-    return render(
-        request,
-        "matrix.html",
-        {
+
+    def build() -> tuple[str, dict[str, Any]]:
+        return "matrix.html", {
             **_common(snapshot, filters, "matrix"),
             "title": "Ma trận đơn vị × kỳ báo cáo",
             "matrix": build_matrix(snapshot, filters),
             "totals": counts_of(snapshot.select(filters)),
-        },
-    )
+        }
+
+    return render_cached(request, snapshot, _page_key(request, user), build)
 
 
 @router.get("/tasks", **allow(Access.coordinator))
-def tasks(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+async def tasks(request: Request, user: Coordinator = Depends(current_user)) -> Response:
+    return await _fast(request, user, _tasks)
+
+
+def _tasks(request: Request, user: Coordinator) -> Response:
     state = web_state(request)
     snapshot = state.board.snapshot(user.scope)
     filters = board_filters(request, snapshot)
@@ -269,18 +311,18 @@ def tasks(request: Request, user: Coordinator = Depends(current_user)) -> Respon
     pages = max(1, -(-len(views) // PAGE_SIZE))
     page = min(page, pages)
     shown = views[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    return render(
-        request,
-        "tasks.html",
-        {
+
+    def build() -> tuple[str, dict[str, Any]]:
+        return "tasks.html", {
             **_common(snapshot, filters, "tasks"),
             "title": "Danh sách nhiệm vụ",
             "rows": list(zip(shown, task_rows(snapshot, shown), strict=True)),
             "total": len(views),
             "page": page,
             "pages": pages,
-        },
-    )
+        }
+
+    return render_cached(request, snapshot, _page_key(request, user), build)
 
 
 @router.get("/overdue", **allow(Access.coordinator))

@@ -139,6 +139,7 @@ async def portal_submit_values(
             _portal_task_page, request, agency, task_id, problems=exc.problems,
             values=dict(values), status_code=422,
         )  # fmt: skip
+    state.board.note_write()
     return RedirectResponse(f"/portal/{token}/receipts/{receipt_no}", status_code=303)
 
 
@@ -168,6 +169,7 @@ async def portal_upload(
         return await run_in_threadpool(
             _portal_task_page, request, agency, task_id, problems=exc.problems, status_code=422
         )
+    state.board.note_write()
     return RedirectResponse(f"/portal/{token}/receipts/{receipt_no}", status_code=303)
 
 

@@ -117,6 +117,7 @@ def _act(request: Request, user: Coordinator, task_id: int, action: str, run: An
     except PcmdError as exc:
         status = 409 if isinstance(exc, Conflict) else 422
         return _task_page(request, state, user, task_id, error=str(exc), status_code=status)
+    state.board.note_write()
     return RedirectResponse(f"/tasks/{task_id}?done={action}", status_code=303)
 
 

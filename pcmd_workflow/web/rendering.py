@@ -8,12 +8,14 @@ by autoescaping code.
 
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from pcmd_workflow.domain.vn_dates import format_long_vi
@@ -35,7 +37,16 @@ from pcmd_workflow.web.labels import (
 from pcmd_workflow.web.security import csrf_token_for
 from pcmd_workflow.web.state import web_state
 
-__all__ = ["PRODUCT", "TEMPLATES_DIR", "make_environment", "render"]
+__all__ = [
+    "CSRF_PLACEHOLDER",
+    "PRODUCT",
+    "TEMPLATES_DIR",
+    "make_environment",
+    "page_response",
+    "render",
+    "render_cached",
+    "render_text",
+]
 
 PRODUCT = "pcmd"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -102,6 +113,39 @@ def make_environment() -> Environment:
     return env
 
 
+_GZIP_MIN = 8192
+#: Stands for the client's CSRF token in a page kept in the page cache.
+CSRF_PLACEHOLDER = "__pcmd_csrf_token__"
+
+
+def _csrf(request: Request) -> str:
+    state = web_state(request)
+    nonce = str(getattr(request.state, "csrf_nonce", "") or "")
+    return csrf_token_for(nonce, secret=state.secret) if nonce else ""
+
+
+def render_text(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    csrf_token: str | None = None,
+) -> str:
+    """The page as text (``csrf_token`` defaults to this client's)."""
+    state = web_state(request)
+    page: dict[str, Any] = {
+        "request_path": request.url.path,
+        "user": optional_user(request),
+        "csrf_token": _csrf(request) if csrf_token is None else csrf_token,
+        "now": state.clock.now(),
+        "plan_shown": None,
+        "nav": "",
+        "title": PRODUCT,
+    }
+    page.update(context or {})
+    return state.templates.get_template(template).render(page)
+
+
 def render(
     request: Request,
     template: str,
@@ -110,18 +154,40 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render ``template`` with the shared context (user, CSRF token, clock, plan shown)."""
-    state = web_state(request)
-    nonce = str(getattr(request.state, "csrf_nonce", "") or "")
-    now = state.clock.now()
-    page: dict[str, Any] = {
-        "request_path": request.url.path,
-        "user": optional_user(request),
-        "csrf_token": csrf_token_for(nonce, secret=state.secret) if nonce else "",
-        "now": now,
-        "plan_shown": None,
-        "nav": "",
-        "title": PRODUCT,
-    }
-    page.update(context or {})
-    html = state.templates.get_template(template).render(page)
-    return HTMLResponse(html, status_code=status_code)
+    return HTMLResponse(render_text(request, template, context), status_code=status_code)
+
+
+def render_cached(
+    request: Request,
+    cache: Any,
+    key: Any,
+    build: Callable[[], tuple[str, dict[str, Any]]],
+) -> Response:
+    """A page kept in ``cache`` (a snapshot's memo) under ``key``, rendered once per snapshot
+    with a placeholder for the CSRF token, which is put in for each client."""
+
+    def make() -> str:
+        template, context = build()
+        return render_text(request, template, context, csrf_token=CSRF_PLACEHOLDER)
+
+    html: str = cache.memo(key, make)
+    return page_response(request, cache, key, html)
+
+
+def page_response(request: Request, cache: Any, key: Any, html: str) -> Response:
+    """A cached page with this client's CSRF token put in; gzipped (and the compressed bytes
+    kept per client) when the client accepts it and the page is large."""
+    token = _csrf(request)
+    if "gzip" not in request.headers.get("accept-encoding", "") or len(html) < _GZIP_MIN:
+        return HTMLResponse(html.replace(CSRF_PLACEHOLDER, token))
+
+    def compress() -> bytes:
+        data = html.replace(CSRF_PLACEHOLDER, token).encode("utf-8")
+        return gzip.compress(data, compresslevel=1, mtime=0)
+
+    body: bytes = cache.memo((*key, "gzip", token), compress)
+    return Response(
+        body,
+        media_type="text/html; charset=utf-8",
+        headers={"content-encoding": "gzip", "vary": "Accept-Encoding"},
+    )

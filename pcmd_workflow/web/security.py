@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -76,10 +77,12 @@ class SessionCodec:
     def dumps(self, *, username: str, fingerprint: str) -> str:
         return str(self._serializer.dumps({"u": username, "f": fingerprint}))
 
-    def loads(self, value: str) -> tuple[str, str] | None:
-        """``(username, fingerprint)`` of a valid, unexpired cookie; None otherwise."""
+    def loads(self, value: str) -> tuple[str, str, datetime] | None:
+        """``(username, fingerprint, issued_at)`` of a valid, unexpired cookie; else None."""
         try:
-            data = self._serializer.loads(value, max_age=self.max_age)
+            data, issued = self._serializer.loads(
+                value, max_age=self.max_age, return_timestamp=True
+            )
         except BadSignature:  # includes SignatureExpired
             return None
         if not isinstance(data, dict):
@@ -87,7 +90,7 @@ class SessionCodec:
         user, fingerprint = data.get("u"), data.get("f")
         if not isinstance(user, str) or not isinstance(fingerprint, str):
             return None
-        return user, fingerprint
+        return user, fingerprint, issued.astimezone(UTC)
 
 
 def csrf_token_for(nonce: str, *, secret: str) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from jinja2 import Environment
@@ -20,7 +21,35 @@ from pcmd_workflow.web.security import LoginThrottle, SessionCodec
 if TYPE_CHECKING:
     from pcmd_workflow.web.board import Board
 
-__all__ = ["WebState", "web_state"]
+__all__ = ["SessionCache", "WebState", "web_state"]
+
+
+@dataclass
+class SessionCache:
+    """Coordinators resolved from a session cookie in the last ``seconds`` (a monotonic
+    interval): a session ends at most that long after its password changed."""
+
+    seconds: float = 1.0
+    monotonic: Callable[[], float] = time.monotonic
+    _found: dict[str, tuple[Any, float]] = field(default_factory=dict)
+
+    def get(self, cookie: str) -> Any:
+        found = self._found.get(cookie)
+        if found is None:
+            return None
+        user, at = found
+        if self.monotonic() - at >= self.seconds:
+            self._found.pop(cookie, None)
+            return None
+        return user
+
+    def put(self, cookie: str, user: Any) -> None:
+        if len(self._found) > 10_000:
+            self._found.clear()
+        self._found[cookie] = (user, self.monotonic())
+
+    def clear(self) -> None:
+        self._found.clear()
 
 
 @dataclass(kw_only=True)
@@ -33,6 +62,7 @@ class WebState:
     templates: Environment
     board: Board
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    users: SessionCache = field(default_factory=SessionCache)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

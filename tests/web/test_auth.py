@@ -3,6 +3,8 @@ every form, throttling, and sessions that end with logout or a password change."
 
 from __future__ import annotations
 
+import time
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -127,10 +129,19 @@ def test_tampered_session_cookie_is_ignored(app: FastAPI) -> None:
 
 def test_logout_ends_the_session(app: FastAPI) -> None:
     client = login(new_client(app), LC_USER)
+    other_device = login(new_client(app), LC_USER)
+    stolen = client.cookies[SESSION_COOKIE]
+    time.sleep(1.05)  # sessions are stamped to the second
     answer = client.post("/logout", data={"csrf_token": csrf_of(client)}, follow_redirects=False)
     assert answer.status_code == 303
     assert f'{SESSION_COOKIE}=""' in answer.headers["set-cookie"]
     assert client.get("/api/me").status_code == 401
+    # the cookie is refused even if replayed, and so are the user's other open sessions
+    replay = new_client(app)
+    replay.cookies.set(SESSION_COOKIE, stolen)
+    assert replay.get("/api/me").status_code == 401
+    assert other_device.get("/api/me").status_code == 401
+    assert login(new_client(app), LC_USER).get("/api/me").status_code == 200
 
 
 def test_password_change_ends_open_sessions(
@@ -142,4 +153,5 @@ def test_password_change_ends_open_sessions(
         set_password(
             session, username=LC_USER, password="mat-khau-moi-2020", clock=clock, actor="test"
         )
+    time.sleep(app.state.pcmd.users.seconds)  # a resolved session is trusted that long
     assert client.get("/api/me").status_code == 401

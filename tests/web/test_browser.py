@@ -127,7 +127,7 @@ def test_coordinator_logs_in_and_filters_the_matrix(server: str, browser: Any) -
     page.wait_for_url("**/matrix?**level=district**")
     assert rows.count() == 1
     assert rows.first.locator("th").inner_text().startswith("UBND huyện Văn Bàn")
-    cell = rows.first.locator("td.cell")
+    cell = rows.first.locator("td.c")
     assert "st-due_soon" in (cell.get_attribute("class") or "")
     _shot(page, "matrix-filtered")
     # keyboard: the skip link is the first stop and lands on the main content
@@ -171,7 +171,7 @@ def test_agency_submits_with_one_error_then_gets_a_receipt(
     coordinator = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
     _login(coordinator, server)
     coordinator.goto(f"{server}/matrix?status=submitted_on_time")
-    cell = coordinator.locator("table.matrix tbody tr td.cell").first
+    cell = coordinator.locator("table.matrix tbody tr td.c").first
     assert coordinator.locator("table.matrix tbody tr").count() == 1
     assert "st-submitted_on_time" in (cell.get_attribute("class") or "")
     assert cell.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(27, 127, 59)"

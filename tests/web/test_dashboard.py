@@ -132,8 +132,20 @@ def test_matrix_page_has_legend_symbols_and_links(lc: TestClient, engine: Engine
     for label in ("Quá hạn chưa nộp", "Sắp đến hạn", "Đã nộp đúng hạn", "Được miễn"):
         assert label in html
     member = lao_cai_task(engine, "iv2-summary", "cong-an-tinh")
-    assert f'<a href="/tasks/{member}" title="Báo cáo tổng kết của thành viên' in html
-    assert '<span class="sr-only">2016-2020: Quá hạn chưa nộp</span>' in html
+    assert (
+        f'<td class="c st-overdue"><a href="/tasks/{member}" '
+        'aria-label="2016-2020: Quá hạn chưa nộp">✕</a></td>'
+    ) in html
+    # a district has two reports in the period: the cell lists both and links to the list
+    assert (
+        '<td class="c st-overdue"><a href="/tasks?plan=lao-cai-142-kh-ubnd-2020'
+        '&amp;period=2016-2020&amp;year=2020&amp;unit=ubnd-huyen-van-ban" '
+        'aria-label="2016-2020: Quá hạn chưa nộp (2 báo cáo)" title="Báo cáo tổng kết cấp '
+        "huyện gửi thành viên Ban Chỉ đạo cấp tỉnh "
+        "và cơ quan thường trực: Quá hạn chưa nộp; Báo cáo kết quả giai đoạn 2016-2020 và phương "
+        'hướng giai đoạn 2021-2025 của UBND cấp huyện: Quá hạn chưa nộp">✕'
+        '<span class="multi">2</span></a></td>'
+    ) in html
     assert 'role="region" aria-label="Ma trận đơn vị theo kỳ báo cáo (cuộn ngang)"' in html
 
 
