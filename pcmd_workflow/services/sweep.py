@@ -815,7 +815,7 @@ def _existing_keys(session: Session, planned: Sequence[PlannedNotice]) -> set[st
     if not plans or not dues or len(planned) < 100:
         return set()
     stmt = select(n.c.idempotency_key).where(n.c.plan_id.in_(plans), n.c.due_date.in_(dues))
-    return set(session.execute(stmt).scalars())
+    return {row[0] for row in session.execute(stmt).all()}
 
 
 def _is_active(status: Any) -> Any:
@@ -849,7 +849,7 @@ def _cancel_stale(
     if province is not None:
         stmt = stmt.where(n.c.province == province)
     cancels: list[dict[str, Any]] = []
-    for notice_id, task_id, due, rung_day in session.execute(stmt):
+    for notice_id, task_id, due, rung_day in session.execute(stmt).all():
         status = status_by_task.get(task_id)
         why: str | None
         if status is None:
