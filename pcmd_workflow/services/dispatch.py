@@ -37,6 +37,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -468,8 +469,12 @@ def _deliver_chunk(run: _Run, *, groups: Sequence[tuple[str, str]], now: datetim
                 continue
             _renew(run, claim, now=run.clock.now())
             _deliver_group(run, notices, channel=group[0], recipient=group[1], views=views)
+    except BaseException:
+        run.session.rollback()
+        raise
     finally:
-        _release(run, claim)
+        with suppress(Exception):  # a broken connection: the lease expires instead
+            _release(run, claim)
 
 
 def _deliver_group(
