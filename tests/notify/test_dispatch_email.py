@@ -215,3 +215,33 @@ def test_a_submission_after_the_sweep_cancels_before_sending(
     assert CONG_AN not in _by_recipient(smtp_server)
     cancelled = store.notices(status="cancelled", unit="cong-an-tinh")
     assert [n.status_reason for n in cancelled] == ["đơn vị đã nộp báo cáo"]
+
+
+def test_leases_block_other_dispatchers_until_they_expire_or_their_owner_is_gone(
+    store: Store, smtp_server: SmtpServer
+) -> None:
+    import socket
+
+    from sqlalchemy import update
+
+    from pcmd_workflow.store.db import session_scope
+    from pcmd_workflow.store.outbox import Notice
+
+    store.configure(email_url=smtp_server.url())
+    store.sweep(date(2024, 6, 13))
+    elsewhere = "other-host/4242/1718240000.00/abcd1234#ef"  # a live dispatcher elsewhere
+    dead_here = f"{socket.gethostname()}/999999/1.00/abcd1234#ef"  # no such process here
+    with session_scope(store.engine) as session:
+        for unit, owner in (("so-y-te", elsewhere), ("cong-an-tinh", dead_here)):
+            session.execute(
+                update(Notice)
+                .where(Notice.unit == unit)  # type: ignore[arg-type]
+                .values(claimed_by=owner, lease_until=local("2024-06-13 08:05"))
+            )
+    first = store.dispatch(local("2024-06-13 08:00"))
+    assert first.released == 1  # the dead local owner's notice, at once
+    assert CONG_AN in _by_recipient(smtp_server) and SO_Y_TE not in _by_recipient(smtp_server)
+    assert [n.status for n in store.notices(unit="so-y-te")] == ["pending", "pending"]
+    after = store.dispatch(local("2024-06-13 08:06"))  # the other host's lease has expired
+    assert after.sent == 2
+    assert [len(m) for m in [_by_recipient(smtp_server)[SO_Y_TE]]] == [1]
