@@ -130,6 +130,15 @@ def test_coordinator_logs_in_and_filters_the_matrix(server: str, browser: Any) -
     cell = rows.first.locator("td.c")
     assert "st-due_soon" in (cell.get_attribute("class") or "")
     _shot(page, "matrix-filtered")
+    # a phone: nothing wider than the screen but the tables' own scroll boxes
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/dashboard", "/matrix", "/overdue"):
+        page.goto(f"{server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    _shot(page, "matrix-phone")
+    page.goto(f"{server}/dashboard")
+    _shot(page, "dashboard-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     # keyboard: the skip link is the first stop and lands on the main content
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Bỏ qua, đến nội dung chính"
