@@ -25,7 +25,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from pcmd_workflow.store import models as _models  # noqa: F401  (shared metadata first)
@@ -74,6 +74,21 @@ class Notice(SQLModel, table=True):
         Index("ix_notices_status_send_after", "status", "send_after"),
         Index("ix_notices_task_id_status", "task_id", "status"),
         Index("ix_notices_channel_recipient", "channel", "recipient"),
+        # the sweep reads the keys of the deadline cycles it plans
+        Index("ix_notices_plan_id_due_date", "plan_id", "due_date"),
+        # deleting a notice checks who refers to it; partial: most notices replace nothing
+        Index(
+            "ix_notices_replaces_id",
+            "replaces_id",
+            sqlite_where=text("replaces_id IS NOT NULL"),
+            postgresql_where=text("replaces_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_notices_replaced_by_id",
+            "replaced_by_id",
+            sqlite_where=text("replaced_by_id IS NOT NULL"),
+            postgresql_where=text("replaced_by_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -81,7 +96,7 @@ class Notice(SQLModel, table=True):
     kind: str = Field(max_length=40)  # domain.ladder.NoticeKind
     #: the task the notice is about (None for reports: digests, dead letters, contacts)
     task_id: int | None = Field(default=None, foreign_key="tasks.task_id")
-    plan_id: str | None = Field(default=None, max_length=120, index=True)
+    plan_id: str | None = Field(default=None, max_length=120)
     province: str | None = Field(default=None, max_length=120)
     #: the reporting unit the notice is about
     unit: str | None = Field(default=None, max_length=120)
@@ -110,9 +125,8 @@ class Notice(SQLModel, table=True):
     last_error: str | None = None
     status_reason: str | None = None  # why cancelled / dead / replaced
     #: the notice this one replaces (fallback) and the one that replaced this one
-    #: indexed: deleting notices checks these references row by row
-    replaces_id: int | None = Field(default=None, foreign_key="notices.id", index=True)
-    replaced_by_id: int | None = Field(default=None, foreign_key="notices.id", index=True)
+    replaces_id: int | None = Field(default=None, foreign_key="notices.id")
+    replaced_by_id: int | None = Field(default=None, foreign_key="notices.id")
 
 
 class DeliveryAttempt(SQLModel, table=True):

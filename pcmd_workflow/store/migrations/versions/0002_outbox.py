@@ -71,16 +71,20 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_notices_channel_recipient", ["channel", "recipient"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_notices_plan_id"), ["plan_id"], unique=False)
+        batch_op.create_index("ix_notices_plan_id_due_date", ["plan_id", "due_date"], unique=False)
         batch_op.create_index(
             "ix_notices_status_send_after", ["status", "send_after"], unique=False
         )
         batch_op.create_index("ix_notices_task_id_status", ["task_id", "status"], unique=False)
         # deleting a notice checks who refers to it: without these, a purge is quadratic
-        batch_op.create_index(batch_op.f("ix_notices_replaces_id"), ["replaces_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_notices_replaced_by_id"), ["replaced_by_id"], unique=False
-        )
+        for column in ("replaces_id", "replaced_by_id"):
+            batch_op.create_index(
+                f"ix_notices_{column}",
+                [column],
+                unique=False,
+                sqlite_where=sa.text(f"{column} IS NOT NULL"),
+                postgresql_where=sa.text(f"{column} IS NOT NULL"),
+            )
 
     op.create_table(
         "delivery_attempts",
@@ -121,11 +125,11 @@ def downgrade() -> None:
 
     op.drop_table("delivery_attempts")
     with op.batch_alter_table("notices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notices_replaced_by_id"))
-        batch_op.drop_index(batch_op.f("ix_notices_replaces_id"))
+        batch_op.drop_index("ix_notices_replaced_by_id")
+        batch_op.drop_index("ix_notices_replaces_id")
         batch_op.drop_index("ix_notices_task_id_status")
         batch_op.drop_index("ix_notices_status_send_after")
-        batch_op.drop_index(batch_op.f("ix_notices_plan_id"))
+        batch_op.drop_index("ix_notices_plan_id_due_date")
         batch_op.drop_index("ix_notices_channel_recipient")
 
     op.drop_table("notices")
