@@ -28,7 +28,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-from pcmd_workflow.errors import AuthError, PcmdError
+from pcmd_workflow.errors import AuthError, NotFound, PcmdError
 from pcmd_workflow.services.tokens import read_unit_token
 from pcmd_workflow.store.users import users_table
 from pcmd_workflow.web.security import (
@@ -199,10 +199,24 @@ def _require(access: Access, user: Coordinator | None) -> None:
         raise AuthError("trang này chỉ dành cho quản trị viên")
 
 
+#: the largest id a database integer column holds (SQLite INTEGER, PostgreSQL BIGINT)
+_MAX_ID = 2**63 - 1
+
+
+def _check_numbers(request: Request) -> None:
+    """A numeric path segment no database id can have is "not found", not a server error
+    (the drivers raise OverflowError for integers beyond 64 bits)."""
+    for value in request.path_params.values():
+        digits = value.lstrip("-") if isinstance(value, str) else ""
+        if digits.isdigit() and (len(digits) > 19 or int(digits) > _MAX_ID):
+            raise NotFound(f"không có mục số {value[:24]}")
+
+
 async def enforce(request: Request, access: Access | None) -> None:
     """Check the route's rule (and the CSRF token of a POST) before the endpoint runs."""
     if access is None:
         raise RouteWithoutRule(f"đường dẫn {request.url.path} chưa khai báo quyền truy cập")
+    _check_numbers(request)
     state = web_state(request)
     if request.method not in _SAFE_METHODS:
         await _check_csrf(request, state)
