@@ -158,3 +158,12 @@ def test_bad_ladder_files_are_located(tmp_path: Path, body: str, expected: str) 
 def test_missing_ladder_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the ladders file"):
         load_ladders(tmp_path / "absent.yaml")
+
+
+def test_every_notice_kind_has_its_templates_and_a_place_in_the_digest() -> None:
+    from pcmd_workflow.services.notice_messages import KIND_ORDER, TEMPLATES_DIR
+
+    for kind in NoticeKind:
+        for suffix in ("txt", "html"):
+            assert (TEMPLATES_DIR / "sections" / f"{kind.value}.{suffix}.j2").is_file(), kind
+    assert sorted(KIND_ORDER) == sorted(NoticeKind)
