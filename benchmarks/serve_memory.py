@@ -2,9 +2,12 @@
 
 The national synthetic dataset (benchmarks/synthetic.py: 34 provinces, 74,290 tasks in 2024)
 is written as 34 plan files; ``pcmd serve`` is started on them (SQLite store, its own local
-Prefect server, the web application on a free port), then a ``daily-sweep`` run is triggered
-for Monday 15/07/2024 (no report received: every task of the first half-year is overdue,
-the heavy case). The resident memory (RSS, psutil) of the ``pcmd serve`` process and all its
+Prefect server, the web application on a free port); the first half-year's history is added
+to its store (most reports in, some late, returned, extended, excused: ``add_history``), then
+a ``daily-sweep`` run is triggered for Monday 15/07/2024 — materialise, sweep, dispatch,
+sync. ``--worst`` skips the history: every task of the half-year is then overdue and each
+coordinator's digest lists thousands of reports (the dispatcher renders them in one
+message). The resident memory (RSS, psutil) of the ``pcmd serve`` process and all its
 children — the web application's thread is inside it, flow runs are subprocesses — is summed
 every quarter of a second; the Prefect server process (and anything it starts) is left out,
 as it would run on its own host in production.
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +37,10 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 import yaml  # noqa: E402
 
-from benchmarks.synthetic import national_plans  # noqa: E402
+from benchmarks.synthetic import add_history, national_plans  # noqa: E402
 from flows.local_server import free_port, telemetry_off  # noqa: E402
 from pcmd_workflow.services.plans import plan_body  # noqa: E402
+from pcmd_workflow.store import db  # noqa: E402
 
 TARGET_MB = 500.0
 READY = "đang chạy các luồng"
@@ -85,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provinces", type=int, default=34)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--worst", action="store_true", help="No history: everything overdue.")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="pcmd-serve-mem-") as tmp:
@@ -121,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
                 if "giao diện Prefect tại" in line
             )
             root = psutil.Process(proc.pid)
+            if not args.worst:
+                store = db.make_engine(f"sqlite:///{work / 'data' / 'pcmd.sqlite3'}")
+                history = add_history(store, as_of=date.fromisoformat(AS_OF))
+                store.dispose()
+                print(f"history added: {history.submissions:,} submissions")
             idle = []
             end = time.monotonic() + args.idle_seconds
             while time.monotonic() < end:
@@ -155,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         idle_max = max(idle)
         print(f"idle: {sum(idle) / len(idle):.0f} MB on average, {idle_max:.0f} MB at most")
         print(
-            f"national sweep of {AS_OF} ({state.lower()} in {sweep_s:.0f} s): peak {peak:.0f} MB "
+            f"national sweep of {AS_OF}{' without history' if args.worst else ''} "
+            f"({state.lower()} in {sweep_s:.0f} s): peak {peak:.0f} MB "
             f"over {processes} processes (pcmd serve, web thread, flow-run subprocess)"
         )
         ok = state == "COMPLETED" and idle_max < TARGET_MB and peak < TARGET_MB
