@@ -4,6 +4,7 @@ exit code 2 and no traceback, and writes nothing (database rows and data files u
 from __future__ import annotations
 
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,12 @@ from fault_support import populate, task_id
 from sqlalchemy import MetaData
 
 from pcmd_workflow.cli import main
+from pcmd_workflow.domain.plan_loader import load_plan_file
+from pcmd_workflow.errors import SubmissionRejected
 from pcmd_workflow.services.backup import table_rows
 from pcmd_workflow.settings import reset_settings
 from pcmd_workflow.store import db
+from pcmd_workflow.web.xlsx_template import read_filled_template
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 ENTRIES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "corpus.yaml").read_text("utf-8"))
@@ -34,7 +38,28 @@ def _big_report(path: Path) -> None:
     path.write_bytes(b"%PDF-1.4\n" + b"\x00" * (3_000_000 - 9))
 
 
-GENERATORS = {"plan-50mb.yaml": _plan_50mb, "big-report.pdf": _big_report}
+def _zip_bomb(path: Path) -> None:
+    """200 MB of zeros deflated to 200 KB, in the shape of a workbook."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (200 * 1024 * 1024))
+
+
+def _oversize_xlsx(path: Path) -> None:
+    path.write_bytes(b"PK\x03\x04" + b"\0" * (XLSX_LIMIT - 3))
+
+
+GENERATORS = {
+    "plan-50mb.yaml": _plan_50mb,
+    "big-report.pdf": _big_report,
+    "zip-bomb.xlsx": _zip_bomb,
+    "oversize.xlsx": _oversize_xlsx,
+}
+XLSX_LIMIT = 10 * 1024 * 1024
+LAO_CAI_FORM = load_plan_file(
+    Path(__file__).resolve().parents[2] / "calendars" / "lao-cai-142-kh-ubnd-2020.yaml"
+).form("bieu-tong-hop-05-nam")
 
 
 @dataclass
@@ -82,7 +107,10 @@ def test_corpus_is_large_and_well_formed() -> None:
     assert len(ENTRIES) >= 40
     assert len({e["id"] for e in ENTRIES}) == len(ENTRIES)
     for entry in ENTRIES:
-        assert set(entry) <= {"id", "input", "args", "error", "unchanged", "env", "seconds"}
+        assert set(entry) <= {
+            "id", "input", "args", "call", "name", "error", "unchanged", "env", "seconds"
+        }  # fmt: skip
+        assert ("args" in entry) != ("call" in entry), entry["id"]
         source = entry.get("input", "")
         if source and not source.startswith("generated:"):
             assert (CORPUS / source).is_file(), source
@@ -91,7 +119,38 @@ def test_corpus_is_large_and_well_formed() -> None:
     assert on_disk <= used | {"files/report.pdf"}, on_disk - used  # every file is an entry
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e["id"] for e in ENTRIES])
+COMMANDS = [e for e in ENTRIES if "args" in e]
+CALLS = [e for e in ENTRIES if e.get("call") == "xlsx"]
+
+
+def _source(entry: dict[str, Any], tmp_path: Path) -> Path:
+    source = entry.get("input", "")
+    if source.startswith("generated:"):
+        name = source.split(":", 1)[1]
+        GENERATORS[name](tmp_path / name)
+        return tmp_path / name
+    return CORPUS / source
+
+
+@pytest.mark.parametrize("entry", CALLS, ids=[e["id"] for e in CALLS])
+def test_bad_upload_is_refused(entry: dict[str, Any], tmp_path: Path) -> None:
+    assert LAO_CAI_FORM is not None
+    source = _source(entry, tmp_path)
+    started = time.perf_counter()
+    with pytest.raises(SubmissionRejected) as refused:
+        read_filled_template(
+            source.read_bytes(),
+            form=LAO_CAI_FORM,
+            name=entry.get("name", source.name),
+            max_bytes=XLSX_LIMIT,
+        )
+    elapsed = time.perf_counter() - started
+    assert "; ".join(refused.value.problems) == entry["error"]
+    if "seconds" in entry:
+        assert elapsed < entry["seconds"], f"refused after {elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("entry", COMMANDS, ids=[e["id"] for e in COMMANDS])
 def test_bad_input_is_refused_and_writes_nothing(
     entry: dict[str, Any],
     store: Store,
@@ -107,9 +166,7 @@ def test_bad_input_is_refused_and_writes_nothing(
     reset_settings()
     source = entry.get("input", "")
     if source.startswith("generated:"):
-        name = source.split(":", 1)[1]
-        GENERATORS[name](tmp_path / name)
-        source = str(tmp_path / name)
+        source = str(_source(entry, tmp_path))
     args = [a.format(input=source, **store.ids) for a in entry["args"]]
 
     engine = db.make_engine(store.url)
