@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import socket
+import shutil
 import statistics
 import subprocess
 import sys
@@ -214,6 +215,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)  # a --db file outside it is kept
     targets = {"province_overview": 100, "province_matrix": 100, "national_overview": 300}
     print(f"web latency, {figures['tasks']} tasks, {CLIENTS} concurrent clients on loopback")
     for name, stats in figures.items():
