@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
