@@ -107,6 +107,9 @@ class LocalPrefectServer:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            # its own session: Ctrl-C in a terminal reaches the parent only, which stops
+            # its runner while the server still answers, then stops the server
+            start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         return self
