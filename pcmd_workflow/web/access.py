@@ -199,16 +199,17 @@ def _require(access: Access, user: Coordinator | None) -> None:
         raise AuthError("trang này chỉ dành cho quản trị viên")
 
 
-#: the largest id a database integer column holds (SQLite INTEGER, PostgreSQL BIGINT)
-_MAX_ID = 2**63 - 1
+#: the largest id pcmd's integer key columns hold on every engine: they are ``Integer``,
+#: 32 bits on PostgreSQL (a larger value makes psycopg raise NumericValueOutOfRange)
+_MAX_ID = 2**31 - 1
 
 
 def _check_numbers(request: Request) -> None:
     """A numeric path segment no database id can have is "not found", not a server error
-    (the drivers raise OverflowError for integers beyond 64 bits)."""
+    (the drivers raise for integers beyond the column's range)."""
     for value in request.path_params.values():
         digits = value.lstrip("-") if isinstance(value, str) else ""
-        if digits.isdigit() and (len(digits) > 19 or int(digits) > _MAX_ID):
+        if digits.isdigit() and (len(digits) > 10 or int(digits) > _MAX_ID):
             raise NotFound(f"không có mục số {value[:24]}")
 
 

@@ -112,3 +112,11 @@ def test_actions_and_remind(pg_app: FastAPI, pg_engine: Engine) -> None:
     detail = coordinator.get(f"/api/tasks/{task}").json()
     assert [a["action"] for a in detail["audit"]] == ["create", "remind", "extend"]
     assert detail["notices"][0]["kind"] == "overdue"
+
+
+def test_ids_beyond_the_integer_columns_are_not_found(pg_app: FastAPI) -> None:
+    coordinator = client_of(pg_app, user=LC_USER)
+    for path in ("/tasks/3000000000", "/api/tasks/2147483648", "/tasks/1/versions/99999999999"):
+        answer = coordinator.get(path)
+        assert answer.status_code == 404, path
+    assert coordinator.get("/tasks/2147483647").status_code == 404  # in range, no such task
