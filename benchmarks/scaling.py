@@ -5,7 +5,8 @@ periods = 74,290 tasks in 2024) is materialised through the product's own loader
 to 68, 136 and 272 provinces. At each size the morning sweep of Thursday 13/06/2024 (the
 week before the half-year deadline: T-7 and T-2 reminders for a good share of the tasks) runs
 in a fresh child process on a clean outbox, which reports its wall time and its memory: the
-resident set before the sweep and the peak during it (sampled every 5 ms).
+resident set before the sweep and the peak during it (sampled every 5 ms); the faster of two
+such runs is kept, so that a passing load on the machine does not pass for a trend.
 
 The baseline of each size is the 1x run of the same invocation: a linear cost keeps the time
 per task (and the memory per task over the process's base) flat, i.e. a ratio to 1x close to
@@ -93,6 +94,14 @@ def _child(url: str, day: date) -> dict[str, Any]:
     return result
 
 
+def _clear_outbox(url: str) -> None:
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM delivery_attempts"))
+        conn.execute(text("DELETE FROM notices"))
+    engine.dispose()
+
+
 def _grow(url: str, *, first: int, last: int) -> float:
     """Materialise provinces ``first``..``last`` (1-based) through the product's loader."""
     engine = db.make_engine(url)
@@ -100,11 +109,17 @@ def _grow(url: str, *, first: int, last: int) -> float:
     plans = [province_plan(i) for i in range(first, last + 1)]
     materialise(engine, plans, clock=default_clock())
     seconds = time.perf_counter() - started
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM delivery_attempts"))
-        conn.execute(text("DELETE FROM notices"))
     engine.dispose()
     return seconds
+
+
+def _best_sweep(url: str, day: date, *, repeat: int) -> dict[str, Any]:
+    """The fastest of ``repeat`` sweeps, each in a fresh process on a clean outbox."""
+    runs = []
+    for _ in range(repeat):
+        _clear_outbox(url)
+        runs.append(_child(url, day))
+    return min(runs, key=lambda r: float(r["seconds"]))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -112,6 +127,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--scales", default=",".join(str(s) for s in SCALES))
     parser.add_argument("--provinces", type=int, default=PROVINCES, help="provinces at 1x")
     parser.add_argument("--as-of", default=AS_OF.isoformat())
+    parser.add_argument("--repeat", type=int, default=2, help="sweeps per size (best kept)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     day = date.fromisoformat(args.as_of)
@@ -130,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             target = scale * args.provinces
             load_s = _grow(url, first=loaded + 1, last=target)
             loaded = target
-            figures = _child(url, day)
+            figures = _best_sweep(url, day, repeat=args.repeat)
             rows.append({"scale": scale, "provinces": target, "load_seconds": load_s, **figures})
             print(
                 f"  {scale}x ({target} provinces): {figures['tasks']:,} tasks, "

@@ -119,6 +119,27 @@ def own_postgres() -> Iterator[OwnPostgres]:
         server.destroy()
 
 
+def _wait_for_open_transaction(url: str, *, limit: float = 20.0) -> None:
+    """Until another connection to the database is inside a transaction (the sweep's)."""
+    watcher = db.make_engine(url)
+    deadline = time.monotonic() + limit
+    try:
+        while time.monotonic() < deadline:
+            with watcher.connect() as conn:
+                busy = conn.execute(
+                    text(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+                    )
+                ).scalar_one()
+            if busy:
+                return
+            time.sleep(0.02)
+    finally:
+        watcher.dispose()
+    raise AssertionError("the sweep never opened its transaction")
+
+
 def test_postgres_down_then_restarted_during_a_sweep(
     own_postgres: OwnPostgres,
     tmp_path: Path,
@@ -164,7 +185,8 @@ def test_postgres_down_then_restarted_during_a_sweep(
 
     worker = threading.Thread(target=sweep)
     worker.start()
-    time.sleep(0.8)  # well inside a sweep of two provinces
+    _wait_for_open_transaction(url)
+    time.sleep(0.2)
     assert worker.is_alive(), "the sweep ended before the restart: make the dataset larger"
     own_postgres.restart(down_for=0.5)
     worker.join(60)
