@@ -48,7 +48,7 @@ from pcmd_workflow.errors import CompilationError, ConfigError
 from pcmd_workflow.services.addressing import ChannelAvailability, Directory
 from pcmd_workflow.services.compile import compile_period
 from pcmd_workflow.services.plans import LoadReport, load_plan, stored_plan
-from pcmd_workflow.services.sweep import PlannedNotice, insert_notices, plan_infos, run_sweep
+from pcmd_workflow.services.sweep import address_notices, insert_notices, plan_infos, run_sweep
 from pcmd_workflow.services.tasks import compute_statuses, list_tasks
 from pcmd_workflow.settings import Settings, get_settings
 from pcmd_workflow.store.models import (
@@ -689,28 +689,17 @@ def _notify_coordinator(
         f"reported, {c.missing} missing"
     )
     on = local_date(now)
-    planned = [
-        PlannedNotice(
-            key=f"{_compile_prefix(plan_id, obligation, period)}{fingerprint}|"
-            f"{a.channel}|{a.recipient}",
-            kind=NoticeKind.compilation.value,
-            task_id=None,
-            plan_id=plan_id,
-            province=province,
-            reporter=None,
-            audience=Audience.coordinator.value,
-            addressee=a.addressee,
-            rung=None,
-            ladder=None,
-            due_date=due,
-            rung_day=None,
-            channel=a.channel,
-            recipient=a.recipient,
-            reason=reason,
-            reason_vi=reason_vi,
-            send_after=send_after,
-            payload={**payload, "addressee_name": a.addressee_name},
-        )
-        for a in directory.coordinator_addresses(plan_id, on=on)
-    ]
+    planned = address_notices(
+        kind=NoticeKind.compilation,
+        key_prefix=f"{_compile_prefix(plan_id, obligation, period)}{fingerprint}",
+        plan_id=plan_id,
+        province=province,
+        audience=Audience.coordinator,
+        addresses=directory.coordinator_addresses(plan_id, on=on),
+        payload=payload,
+        reason=reason,
+        reason_vi=reason_vi,
+        send_after=send_after,
+        due_date=due,
+    )
     return insert_notices(session, planned, now=now)

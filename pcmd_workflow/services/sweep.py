@@ -68,6 +68,7 @@ __all__ = [
     "PlanInfo",
     "PlannedNotice",
     "SweepReport",
+    "address_notices",
     "cancel_task_notices",
     "insert_notices",
     "plan_infos",
@@ -623,11 +624,12 @@ def _plan_reports(
                 f"đến hạn, {n_late} báo cáo quá hạn ({ref})"
             )
             out.extend(
-                _report_notices(
+                address_notices(
                     kind=NoticeKind.coordinator_digest,
                     key_prefix=f"digest|{plan_id}|{as_of.isoformat()}",
                     plan_id=plan_id,
                     province=provinces.get(plan_id),
+                    audience=Audience.coordinator,
                     addresses=addresses,
                     payload=payload,
                     reason=f"daily digest of {plan_id} for {as_of.isoformat()}",
@@ -642,11 +644,12 @@ def _plan_reports(
                 for slug, why in sorted(units.items())
             ]
             out.extend(
-                _report_notices(
+                address_notices(
                     kind=NoticeKind.missing_contacts,
                     key_prefix=f"contacts|{plan_id}|{as_of.isoformat()}",
                     plan_id=plan_id,
                     province=provinces.get(plan_id),
+                    audience=Audience.coordinator,
                     addresses=addresses,
                     payload={"plan_ref": ref, "units": listed},
                     reason=f"{len(listed)} units of {plan_id} have no usable contact",
@@ -672,20 +675,27 @@ def _digest_item(item: tuple[str, str, str, date, int, str]) -> dict[str, Any]:
     }
 
 
-def _report_notices(
+def address_notices(
     *,
     kind: NoticeKind,
     key_prefix: str,
     plan_id: str,
     province: str | None,
-    addresses: Sequence[Address],
+    audience: Audience,
+    addresses: Iterable[Address],
     payload: Mapping[str, Any],
     reason: str,
     reason_vi: str,
     send_after: datetime,
     task_id: int | None = None,
-    unit: str | None = None,
+    reporter: str | None = None,
+    due_date: date | None = None,
 ) -> list[PlannedNotice]:
+    """One notice outside the reminder ladder (no rung) per address, keyed ``prefix|channel|to``.
+
+    Serves the coordinator digest and missing-contacts notices of the sweep, the compilation
+    result notices and the manual reminders and receipts of the portal alike.
+    """
     return [
         PlannedNotice(
             key=f"{key_prefix}|{a.channel}|{a.recipient}",
@@ -693,12 +703,12 @@ def _report_notices(
             task_id=task_id,
             plan_id=plan_id,
             province=province,
-            reporter=unit,
-            audience=Audience.coordinator.value,
+            reporter=reporter,
+            audience=audience.value,
             addressee=a.addressee,
             rung=None,
             ladder=None,
-            due_date=None,
+            due_date=due_date,
             rung_day=None,
             channel=a.channel,
             recipient=a.recipient,

@@ -27,7 +27,7 @@ from pcmd_workflow.domain.statuses import OPEN_STATUSES
 from pcmd_workflow.errors import Conflict
 from pcmd_workflow.services.addressing import ChannelAvailability, Directory
 from pcmd_workflow.services.submissions import Receipt
-from pcmd_workflow.services.sweep import PlannedNotice, insert_notices, plan_infos
+from pcmd_workflow.services.sweep import address_notices, insert_notices, plan_infos
 from pcmd_workflow.services.tasks import task_status
 from pcmd_workflow.settings import Settings
 from pcmd_workflow.store.models import AuditEntry, Task, obligations_table
@@ -106,31 +106,23 @@ def remind_now(
         "manual": True,
         "requested_by": by,
     }
-    planned = [
-        PlannedNotice(
-            key=f"manual|t{task.task_id}|{stamp}|{a.channel}|{a.recipient}",
-            kind=kind.value,
-            task_id=task.task_id,
-            plan_id=task.plan_id,
-            province=task.province,
-            reporter=task.reporter,
-            audience=Audience.unit.value,
-            addressee=a.addressee,
-            rung=None,
-            ladder=None,
-            due_date=due,
-            rung_day=None,
-            channel=a.channel,
-            recipient=a.recipient,
-            reason=f"manual reminder by {by}: {task.key} due {due.isoformat()}",
-            reason_vi=reason_vi,
-            send_after=now,
-            payload={**item, "addressee_name": a.addressee_name},
-        )
-        for a in directory.addresses(
+    planned = address_notices(
+        kind=kind,
+        key_prefix=f"manual|t{task.task_id}|{stamp}",
+        plan_id=task.plan_id,
+        province=task.province,
+        audience=Audience.unit,
+        addresses=directory.addresses(
             task.plan_id, audience=Audience.unit, unit=task.reporter, on=today
-        )
-    ]
+        ),
+        payload=item,
+        reason=f"manual reminder by {by}: {task.key} due {due.isoformat()}",
+        reason_vi=reason_vi,
+        send_after=now,
+        task_id=task.task_id,
+        reporter=task.reporter,
+        due_date=due,
+    )
     inserted = insert_notices(session, planned, now=now)
     _audit(
         session,
@@ -180,31 +172,21 @@ def queue_receipt(
         f"Xác nhận đã nhận báo cáo: {report}, kỳ {task.period}, của {unit_name}; "
         f"số biên nhận {receipt.receipt_no}, nhận lúc {instant_vi(receipt.received_at)}"
     )
-    planned = [
-        PlannedNotice(
-            key=f"receipt|{receipt.receipt_no}|{a.channel}|{a.recipient}",
-            kind=RECEIPT_KIND,
-            task_id=None,
-            plan_id=task.plan_id,
-            province=task.province,
-            reporter=task.reporter,
-            audience=Audience.unit.value,
-            addressee=a.addressee,
-            rung=None,
-            ladder=None,
-            due_date=None,
-            rung_day=None,
-            channel=a.channel,
-            recipient=a.recipient,
-            reason=f"receipt {receipt.receipt_no} for {task.key}",
-            reason_vi=reason_vi,
-            send_after=now,
-            payload={**payload, "addressee_name": a.addressee_name},
-        )
-        for a in directory.addresses(
+    planned = address_notices(
+        kind=NoticeKind.receipt,
+        key_prefix=f"receipt|{receipt.receipt_no}",
+        plan_id=task.plan_id,
+        province=task.province,
+        audience=Audience.unit,
+        addresses=directory.addresses(
             task.plan_id, audience=Audience.unit, unit=task.reporter, on=today
-        )
-    ]
+        ),
+        payload=payload,
+        reason=f"receipt {receipt.receipt_no} for {task.key}",
+        reason_vi=reason_vi,
+        send_after=now,
+        reporter=task.reporter,
+    )
     return insert_notices(session, planned, now=now)
 
 
