@@ -60,7 +60,7 @@ from pcmd_workflow.domain.periods import parse_period
 from pcmd_workflow.domain.plan import FormRow, IndicatorForm, Obligation, Plan, RowKind
 from pcmd_workflow.errors import CompilationError, NotFound
 from pcmd_workflow.services.plans import stored_plan
-from pcmd_workflow.services.tasks import as_instant, list_tasks
+from pcmd_workflow.services.tasks import TaskView, as_instant, list_tasks
 from pcmd_workflow.store.compilations import Compilation, latest_compilation
 from pcmd_workflow.store.models import Submission
 
@@ -72,11 +72,15 @@ __all__ = [
     "Layout",
     "build_report",
     "compile_period",
+    "compiled_plan",
     "gather_report",
     "html_context",
     "load_layout",
     "output_stem",
+    "period_tasks",
     "render_html",
+    "report_of_tasks",
+    "task_entries",
     "write_docx",
     "write_json",
     "write_outputs",
@@ -350,24 +354,13 @@ def _accepted_values(
     return latest
 
 
-def gather_report(
-    session: Session,
-    *,
-    plan_id: str,
-    obligation: str,
-    period: str,
-    at: datetime,
-    layouts_dir: Path | None = None,
-) -> CompiledReport:
-    """The compiled report at instant ``at`` from the store; nothing is written.
+def period_tasks(
+    session: Session, *, plan_id: str, obligation: str, period: str, at: datetime
+) -> list[TaskView]:
+    """The tasks of ``obligation`` for ``period`` with their statuses at ``at``.
 
-    The plan as stored, the obligation's tasks with their statuses at ``at``, the latest
-    version of each task accepted at ``at``, and the previous compilation (for changes).
+    Raises :class:`CompilationError` when there are none (a wrong obligation or period).
     """
-    try:
-        plan = stored_plan(session, plan_id)
-    except NotFound as exc:
-        raise CompilationError(str(exc)) from None
     views = [
         v
         for v in list_tasks(session, as_of=at, plan_id=plan_id)
@@ -378,10 +371,14 @@ def gather_report(
             f"không có nhiệm vụ nào của {plan_id}/{obligation} kỳ {period}: kiểm tra mã nhiệm "
             "vụ báo cáo và kỳ (`pcmd tasks list --plan ...`)"
         )
-    values = _accepted_values(session, [v.task_id for v in views], now=at)
+    return views
+
+
+def task_entries(plan: Plan, views: Sequence[TaskView]) -> list[TaskEntry]:
+    """One completeness entry per task, in the order of the plan's units."""
     order = {u.slug: i for i, u in enumerate(plan.units)}
     names = {u.slug: u.name for u in plan.units}
-    entries = sorted(
+    return sorted(
         (
             TaskEntry(
                 unit=v.reporter,
@@ -397,21 +394,74 @@ def gather_report(
         ),
         key=lambda e: (order.get(e.unit, len(order)), e.unit),
     )
+
+
+def report_of_tasks(
+    session: Session,
+    *,
+    plan: Plan,
+    obligation: str,
+    period: str,
+    views: Sequence[TaskView],
+    at: datetime,
+    layouts_dir: Path | None = None,
+) -> CompiledReport:
+    """The compiled report of the (non-empty) ``views`` at instant ``at``; nothing is written.
+
+    The latest version of each task accepted at ``at``, and the previous compilation (for
+    changes).
+    """
+    values = _accepted_values(session, [v.task_id for v in views], now=at)
     submissions = [
         UnitValues(unit=v.reporter, values=values[v.task_id]) for v in views if v.task_id in values
     ]
-    previous = latest_compilation(session, plan_id=plan_id, obligation=obligation, period=period)
+    previous = latest_compilation(session, plan_id=plan.id, obligation=obligation, period=period)
     return build_report(
         plan=plan,
         obligation=obligation,
         period=period,
-        entries=entries,
+        entries=task_entries(plan, views),
         submissions=submissions,
         as_of=at,
         previous=None if previous is None else previous.result.get("values", {}),
         previous_at=None if previous is None else previous.computed_at,
         on=views[0].cutoff_end,
-        layout=load_layout(plan_id, directory=layouts_dir),
+        layout=load_layout(plan.id, directory=layouts_dir),
+    )
+
+
+def compiled_plan(session: Session, plan_id: str) -> Plan:
+    """The plan as stored; an unknown plan is a :class:`CompilationError`."""
+    try:
+        return stored_plan(session, plan_id)
+    except NotFound as exc:
+        raise CompilationError(str(exc)) from None
+
+
+def gather_report(
+    session: Session,
+    *,
+    plan_id: str,
+    obligation: str,
+    period: str,
+    at: datetime,
+    layouts_dir: Path | None = None,
+) -> CompiledReport:
+    """The compiled report at instant ``at`` from the store; nothing is written.
+
+    The plan as stored, the obligation's tasks with their statuses at ``at``, the latest
+    version of each task accepted at ``at``, and the previous compilation (for changes).
+    """
+    plan = compiled_plan(session, plan_id)
+    views = period_tasks(session, plan_id=plan_id, obligation=obligation, period=period, at=at)
+    return report_of_tasks(
+        session,
+        plan=plan,
+        obligation=obligation,
+        period=period,
+        views=views,
+        at=at,
+        layouts_dir=layouts_dir,
     )
 
 

@@ -38,7 +38,7 @@ from sqlmodel import Session
 
 from pcmd_workflow.clock import LOCAL_TZ, Clock, local_date
 from pcmd_workflow.domain.calendar import DayInfo, WorkingCalendar, default_calendar
-from pcmd_workflow.domain.indicators import Completeness, TaskEntry, summarize_completeness
+from pcmd_workflow.domain.indicators import Completeness, summarize_completeness
 from pcmd_workflow.domain.ladder import Audience, NoticeKind
 from pcmd_workflow.domain.plan_loader import load_plan_file
 from pcmd_workflow.domain.sending_window import SendingWindow
@@ -46,7 +46,7 @@ from pcmd_workflow.domain.statuses import TaskStatus
 from pcmd_workflow.domain.vn_dates import format_short, weekday_vi
 from pcmd_workflow.errors import CompilationError, ConfigError
 from pcmd_workflow.services.addressing import ChannelAvailability, Directory
-from pcmd_workflow.services.compile import compile_period
+from pcmd_workflow.services.compile import compile_period, period_tasks, task_entries
 from pcmd_workflow.services.plans import LoadReport, load_plan, stored_plan
 from pcmd_workflow.services.sweep import address_notices, insert_notices, plan_infos, run_sweep
 from pcmd_workflow.services.tasks import compute_statuses, list_tasks
@@ -497,20 +497,6 @@ class CompileOutcome:
         )
 
 
-def _entries(session: Session, *, plan_id: str, obligation: str, period: str, at: datetime):
-    views = [
-        v
-        for v in list_tasks(session, as_of=at, plan_id=plan_id)
-        if v.obligation == obligation and v.period == period
-    ]
-    if not views:
-        raise CompilationError(
-            f"không có nhiệm vụ nào của {plan_id}/{obligation} kỳ {period}: kiểm tra mã nhiệm "
-            "vụ báo cáo và kỳ (`pcmd tasks list --plan ...`)"
-        )
-    return views
-
-
 def compile_after_deadline(
     session: Session,
     *,
@@ -541,7 +527,7 @@ def compile_after_deadline(
         raise CompilationError(
             f"kế hoạch {plan_id} không có nhiệm vụ báo cáo '{obligation}' (có: {known})"
         )
-    views = _entries(session, plan_id=plan_id, obligation=obligation, period=period, at=now)
+    views = period_tasks(session, plan_id=plan_id, obligation=obligation, period=period, at=now)
     dues = [v.due_date for v in views if v.due_date is not None]
     due = max(dues) if dues else None
     names = {u.slug: u.name for u in plan.units}
@@ -565,24 +551,7 @@ def compile_after_deadline(
         statuses = [t.status for t in result.report.targets]
         targets = {s: statuses.count(s) for s in ("met", "not_met", "no_data")}
     else:
-        order = {u.slug: i for i, u in enumerate(plan.units)}
-        entries = sorted(
-            (
-                TaskEntry(
-                    unit=v.reporter,
-                    name=names.get(v.reporter, v.reporter),
-                    status=str(v.status),
-                    due_date=v.due_date,
-                    received_at=v.submitted_at,
-                    days_late=v.days_late,
-                    review=None if v.review is None else str(v.review),
-                    task_id=v.task_id,
-                )
-                for v in views
-            ),
-            key=lambda e: (order.get(e.unit, len(order)), e.unit),
-        )
-        completeness = summarize_completeness(entries)
+        completeness = summarize_completeness(task_entries(plan, views))
     missing_names = tuple(names.get(slug, slug) for slug in completeness.missing_units)
     notices = _notify_coordinator(
         session,
