@@ -10,8 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from requests_support import PLAN, drop_pg_database, fresh_pg_database, local, postgres_url
-from sqlalchemy import Engine, text
+from requests_support import (
+    PLAN,
+    drop_pg_database,
+    empty_tables,
+    fresh_pg_database,
+    local,
+    postgres_url,
+)
+from sqlalchemy import Engine
 
 from pcmd_workflow.clock import FixedClock
 from pcmd_workflow.services.plans import load_plans
@@ -27,22 +34,6 @@ def pg_database() -> Iterator[str]:
     drop_pg_database(admin, url)
 
 
-def _empty_tables(engine: Engine) -> None:
-    with engine.begin() as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ]
-        if names:
-            joined = ", ".join(f'"{n}"' for n in names)
-            conn.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database at the head revision, on each engine."""
@@ -53,7 +44,7 @@ def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     url = request.getfixturevalue("pg_database")
     engine = db.make_engine(url)
-    _empty_tables(engine)
+    empty_tables(engine)
     engine.dispose()
     yield url
 

@@ -50,6 +50,23 @@ def fresh_pg_database(base_url: str) -> tuple[str, Engine]:
     return url.render_as_string(hide_password=False), admin
 
 
+def empty_tables(engine: Engine) -> None:
+    """Empty every table of a PostgreSQL database but ``alembic_version`` (ids restart)."""
+    with engine.begin() as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
+        if names:
+            joined = ", ".join(f'"{n}"' for n in names)
+            conn.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+
+
 def drop_pg_database(admin: Engine, url: str) -> None:
     name = make_url(url).database
     with admin.connect() as conn:
