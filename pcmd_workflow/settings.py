@@ -65,7 +65,10 @@ class Settings(BaseSettings):
         return self.sink_path or self.data_dir / "outbox-sink.log"
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create the data directory, private to its owner (it holds the database and secrets)."""
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
+            self.data_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
         return self.data_dir
 
 

@@ -52,3 +52,14 @@ def test_console_script_exit_code_and_no_traceback() -> None:
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     assert "calendar" in capsys.readouterr().out
+
+
+def test_new_data_dir_is_private(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    from pcmd_workflow.settings import Settings
+
+    data_dir = tmp_path / "fresh" / "pcmd"
+    created = Settings(data_dir=data_dir).ensure_data_dir()
+    assert created == data_dir
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
